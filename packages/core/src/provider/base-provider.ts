@@ -1,0 +1,130 @@
+import type { z } from 'zod';
+import type {
+  ChatRequest,
+  CompletionRequest,
+  EmbedRequest,
+  EmbedResult,
+  StreamPart,
+} from './types.js';
+
+/** What a provider declares it can do. Never detected from the prototype. */
+export interface ProviderCapabilities {
+  chat: boolean;
+  /** Raw prompt completion (/v1/completions, /api/generate with raw). */
+  complete: boolean;
+  embed: boolean;
+  tokenize: boolean;
+  tools: boolean;
+  jsonSchema: boolean;
+  vision: boolean;
+  /** How many requests the loaded model decodes at once; the router admits this many leases. */
+  maxParallel: number;
+}
+
+export interface ProviderLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ProviderContext {
+  logger: ProviderLogger;
+  /** Folder that relative paths in the model's config are resolved against. */
+  baseDir: string;
+}
+
+export interface LoadProgress {
+  /** 0..1 */
+  fraction: number;
+  message?: string;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface GenerateCallOptions {
+  signal?: AbortSignal;
+}
+
+/** Static facts about a model, for listings (Ollama /api/tags and /api/show). */
+export interface ModelInfo {
+  format?: string;
+  family?: string;
+  parameterCount?: number;
+  quantization?: string;
+  contextLength?: number;
+  /** Bytes of the model file(s) on disk. */
+  fileSize?: number;
+  /** Chat template source, when the model carries one. */
+  chatTemplate?: string;
+  /** Everything else the model's metadata says, keyed like GGUF (`llama.context_length`). */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * A model of one provider: created cheaply, loaded once by the router, used by many
+ * requests at once (up to `capabilities.maxParallel`), unloaded when evicted.
+ */
+export abstract class BaseProvider<Config = unknown> {
+  abstract readonly capabilities: ProviderCapabilities;
+
+  constructor(
+    readonly modelId: string,
+    readonly config: Config,
+    readonly context: ProviderContext,
+  ) {}
+
+  abstract load(options?: LoadOptions): Promise<void>;
+
+  /**
+   * Streams the answer. The iterable ends after exactly one `finish` part, or throws a
+   * HeylookError. Aborting `signal` ends it with finish reason `cancelled` within a token.
+   */
+  abstract chat(request: ChatRequest, options?: GenerateCallOptions): AsyncIterable<StreamPart>;
+
+  /** Releases everything the model holds. Idempotent. */
+  abstract unload(): Promise<void>;
+
+  complete?(request: CompletionRequest, options?: GenerateCallOptions): AsyncIterable<StreamPart>;
+  embed?(request: EmbedRequest, options?: GenerateCallOptions): Promise<EmbedResult>;
+  tokenize?(text: string): Promise<number[]>;
+  detokenize?(tokens: number[]): Promise<string>;
+  countTokens?(text: string): Promise<number>;
+  /** Facts from the loaded model's metadata. */
+  info?(): Promise<ModelInfo>;
+}
+
+/**
+ * What a provider package default-exports. Core checks `specificationVersion` as a
+ * string: an `instanceof` check fails when two copies of core are installed.
+ */
+export interface ProviderPlugin<Config = unknown> {
+  readonly specificationVersion: 'v1';
+  readonly providerId: string;
+  readonly aliases?: readonly string[];
+  /** Validates and fills defaults for a model's `config:` block. */
+  readonly configSchema: z.ZodType<Config>;
+  create(modelId: string, config: Config, context: ProviderContext): BaseProvider<Config>;
+  /** Bytes the model will take once loaded, estimated before loading (for `max_memory`). */
+  estimateMemory?(config: Config, context: ProviderContext): Promise<number | undefined>;
+  /** Facts about the model read without loading it (file size, format, metadata). */
+  describe?(config: Config, context: ProviderContext): Promise<ModelInfo>;
+  /** Guesses whether a file or folder is a model this provider serves (for `--model PATH`). */
+  canServe?(path: string): Promise<boolean>;
+}
+
+export const supportedSpecificationVersions = ['v1'] as const;
+
+export function isProviderPlugin(value: unknown): value is ProviderPlugin {
+  if (typeof value !== 'object' || value === null) return false;
+  const plugin = value as Partial<ProviderPlugin>;
+  return (
+    typeof plugin.specificationVersion === 'string' &&
+    typeof plugin.providerId === 'string' &&
+    typeof plugin.create === 'function' &&
+    typeof plugin.configSchema === 'object'
+  );
+}

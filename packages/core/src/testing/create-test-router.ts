@@ -1,0 +1,27 @@
+import type { ModelEntry } from '../config/load-config.js';
+import { ProviderRegistry } from '../registry/provider-registry.js';
+import { ModelRouter, type ModelRouterOptions } from '../router/model-router.js';
+import { createFakeProviderPlugin, type FakeProviderConfig } from './fake-provider.js';
+
+/** A router over fake models: `{ id: config }`. Returns the router and the fake's stats. */
+export function createTestRouter(
+  models: Record<string, Partial<FakeProviderConfig> & { aliases?: string[]; enabled?: boolean; keep_alive?: string | number }>,
+  options: Partial<Omit<ModelRouterOptions, 'registry' | 'models'>> = {},
+) {
+  const { plugin, stats } = createFakeProviderPlugin();
+  const registry = new ProviderRegistry();
+  registry.register(plugin);
+  const entries: ModelEntry[] = Object.entries(models).map(([id, { aliases, enabled, keep_alive, ...config }]) => ({
+    id,
+    provider: 'fake',
+    enabled: enabled ?? true,
+    tags: [],
+    aliases: aliases ?? [],
+    ...(keep_alive === undefined ? {} : { keepAlive: keep_alive }),
+    config,
+    baseDir: process.cwd(),
+    source: 'test',
+  }));
+  const router = new ModelRouter({ registry, models: entries, ...options });
+  return { router, stats, registry, plugin };
+}

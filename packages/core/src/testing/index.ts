@@ -1,0 +1,2 @@
+export * from './fake-provider.js';
+export { createTestRouter } from './create-test-router.js';
