@@ -12,3 +12,5 @@ export { abortable } from './util/abortable.js';
 export { parseByteSize, parseKeepAlive } from './util/duration.js';
 
 export const VERSION: string = '0.1.0';
+export { PartStream } from './util/part-stream.js';
+export { StopMatcher } from './util/stop-matcher.js';

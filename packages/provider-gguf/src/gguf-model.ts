@@ -1,0 +1,668 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  abortError,
+  BaseProvider,
+  errorCodes,
+  HeylookError,
+  isHeylookError,
+  PartStream,
+  StopMatcher,
+  type ChatRequest,
+  type CompletionRequest,
+  type EmbedRequest,
+  type EmbedResult,
+  type FinishReason,
+  type GenerateCallOptions,
+  type GenerationOptions,
+  type LoadOptions,
+  type ModelInfo,
+  type ProviderCapabilities,
+  type StreamPart,
+  type ToolDefinition,
+} from '@heylook/core';
+import {
+  DraftSequenceTokenPredictor,
+  JinjaTemplateChatWrapper,
+  LlamaChat,
+  LlamaCompletion,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatModelFunctions,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaEmbeddingContext,
+  type LlamaGrammar,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
+import { createChatFormat } from './chat-formats.js';
+import { toChatFunctions, toChatHistory, toToolCall } from './chat-history.js';
+import type { GgufConfig } from './gguf-config.js';
+import { assertGgufFile, describeHeader, resolveModelPath } from './gguf-file.js';
+import { sharedLlama } from './llama-instance.js';
+import { SequencePool } from './sequence-pool.js';
+
+/** Below this file size one thread is fastest: thread sync costs more than the tiny matmuls (README). */
+const smallModelBytes = 64 * 1024 * 1024;
+
+interface Loaded {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  draft?: { model: LlamaModel; context: LlamaContext };
+  pool: SequencePool;
+  chatWrapper: ChatWrapper;
+  threads: number;
+  fileSize: number;
+}
+
+type Generate = (sequence: LlamaContextSequence, hooks: GenerationHooks) => Promise<GenerationResult>;
+
+type StopReason = 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
+
+/** What one generation reports back to the shared streaming loop. */
+interface GenerationResult {
+  stopReason: StopReason;
+  toolCalls?: { name: string; params: unknown }[];
+}
+
+interface GenerationHooks {
+  signal: AbortSignal;
+  onText(text: string): void;
+  onReasoning(text: string): void;
+  onTokens(tokens: readonly Token[]): void;
+  onToolCallDelta(index: number, name: string, argumentsDelta: string): void;
+}
+
+/** A GGUF model loaded in llama.cpp: one context, `parallel` sequences decoded in one batch. */
+export class GgufModel extends BaseProvider<GgufConfig> {
+  readonly capabilities: ProviderCapabilities;
+  #loaded: Loaded | undefined;
+  #embedding: Promise<LlamaEmbeddingContext> | undefined;
+  #embedLock: Promise<unknown> = Promise.resolve();
+  #jsonGrammar: Promise<LlamaGrammar> | undefined;
+
+  constructor(...args: ConstructorParameters<typeof BaseProvider<GgufConfig>>) {
+    super(...args);
+    this.capabilities = {
+      chat: true,
+      complete: true,
+      embed: true,
+      tokenize: true,
+      tools: true,
+      jsonSchema: true,
+      vision: false,
+      maxParallel: this.config.parallel,
+    };
+  }
+
+  get modelPath(): string {
+    return resolveModelPath(this.config, this.context.baseDir);
+  }
+
+  async load(options: LoadOptions = {}): Promise<void> {
+    if (this.#loaded) return;
+    const { signal, onProgress } = options;
+    const fileSize = await assertGgufFile(this.modelPath);
+    const llama = await sharedLlama();
+    signal?.throwIfAborted();
+    const threads = this.config.n_threads ?? (fileSize < smallModelBytes ? 1 : Math.max(1, llama.cpuMathCores));
+    const model = await this.#loadModel(llama, this.modelPath, signal, (fraction) => onProgress?.({ fraction: fraction * 0.9 }));
+    const disposeAll: (() => Promise<void>)[] = [() => model.dispose()];
+    try {
+      const contextSize = this.config.n_ctx ?? Math.min(model.trainContextSize, 4096);
+      const contextOptions = {
+        contextSize,
+        sequences: this.config.parallel,
+        threads,
+        ...(this.config.n_batch === undefined ? {} : { batchSize: this.config.n_batch }),
+        ...(this.config.flash_attention === undefined ? {} : { flashAttention: this.config.flash_attention }),
+        createSignal: signal,
+      };
+      let draft: Loaded['draft'];
+      if (this.config.draft_model_path) {
+        const draftPath = path.resolve(this.context.baseDir, this.config.draft_model_path);
+        await assertGgufFile(draftPath);
+        const draftModel = await this.#loadModel(llama, draftPath, signal, () => undefined);
+        disposeAll.unshift(() => draftModel.dispose());
+        draft = { model: draftModel, context: await draftModel.createContext(contextOptions) };
+      }
+      const context = await model.createContext(contextOptions);
+      disposeAll.unshift(() => context.dispose());
+      const sequences = Array.from({ length: this.config.parallel }, () =>
+        context.getSequence(
+          draft
+            ? {
+                tokenPredictor: new DraftSequenceTokenPredictor(draft.context.getSequence(), {
+                  minTokens: 0,
+                  maxTokens: this.config.num_draft_tokens,
+                }),
+              }
+            : {},
+        ),
+      );
+      const chatWrapper = await this.#chatWrapper(model);
+      this.#loaded = { llama, model, context, pool: new SequencePool(sequences), chatWrapper, threads, fileSize, ...(draft ? { draft } : {}) };
+      if (this.config.embedding) await this.#embeddingContext();
+      this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
+        contextSize: context.contextSize,
+        sequences: this.config.parallel,
+        threads,
+        chatWrapper: chatWrapper.wrapperName,
+      });
+      onProgress?.({ fraction: 1 });
+    } catch (error) {
+      for (const dispose of disposeAll) await dispose().catch(() => undefined);
+      this.#loaded = undefined;
+      if (isHeylookError(error)) throw error;
+      if (signal?.aborted) throw abortError(signal);
+      throw new HeylookError(errorCodes.loadFailed, `Could not set up "${this.modelId}": ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  async unload(): Promise<void> {
+    const loaded = this.#loaded;
+    if (!loaded) return;
+    this.#loaded = undefined;
+    const embedding = this.#embedding;
+    this.#embedding = undefined;
+    this.#jsonGrammar = undefined;
+    if (embedding) await (await embedding.catch(() => undefined))?.dispose();
+    await loaded.context.dispose();
+    await loaded.model.dispose();
+    if (loaded.draft) {
+      await loaded.draft.context.dispose();
+      await loaded.draft.model.dispose();
+    }
+  }
+
+  chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
+    const loaded = this.#requireLoaded();
+    for (const message of request.messages) {
+      if (message.role === 'user' && typeof message.content !== 'string' && message.content.some((part) => part.type === 'image')) {
+        throw new HeylookError(
+          errorCodes.unsupportedCapability,
+          `Model "${this.modelId}" cannot read images: the gguf provider has no vision support yet. Send text only.`,
+          { param: 'messages' },
+        );
+      }
+    }
+    const forcedTools = this.#forcedTools(request);
+    const offersTools = !forcedTools && request.toolChoice !== 'none' && (request.tools?.length ?? 0) > 0;
+    if (offersTools && request.responseFormat && request.responseFormat.type !== 'text') {
+      throw new HeylookError(errorCodes.invalidRequest, 'response_format and tools cannot be combined for gguf models; send one of them.', {
+        param: 'response_format',
+      });
+    }
+    const messages = forcedTools ? withToolInstruction(request.messages, forcedTools) : request.messages;
+    const history = toChatHistory(messages);
+    const functions = offersTools ? toChatFunctions(request.tools!) : undefined;
+    const promptTokens = loaded.chatWrapper
+      .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
+      .contextText.tokenize(loaded.model.tokenizer);
+
+    return this.#stream(loaded, promptTokens, request, options, async (sequence, hooks) => {
+      const grammar = forcedTools ? await this.#toolGrammar(loaded, forcedTools) : await this.#grammar(loaded, request);
+      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
+      try {
+        const common = {
+          ...this.#sampling(loaded, request),
+          signal: hooks.signal,
+          stopOnAbortSignal: true,
+          onToken: hooks.onTokens,
+          onResponseChunk: (chunk: { type?: string; segmentType?: string; text: string }) => {
+            if (chunk.type === 'segment' && chunk.segmentType === 'thought') hooks.onReasoning(chunk.text);
+            else if (chunk.type === undefined && !forcedTools) hooks.onText(chunk.text);
+            else if (forcedTools && forcedTools.length === 1) hooks.onToolCallDelta(0, forcedTools[0]!.name, chunk.text);
+          },
+          ...(request.think === false ? { budgets: { thoughtTokens: 0 } } : {}),
+        };
+        const response = functions
+          ? await chat.generateResponse(history as ChatHistoryItem[], {
+              ...common,
+              functions: functions as ChatModelFunctions,
+              documentFunctionParams: true,
+              ...(request.parallelToolCalls === false ? { maxParallelFunctionCalls: 1 } : {}),
+              onFunctionCallParamsChunk: (chunk) => hooks.onToolCallDelta(chunk.callIndex, chunk.functionName, chunk.paramsChunk),
+            })
+          : await chat.generateResponse(history as ChatHistoryItem[], { ...common, ...(grammar ? { grammar } : {}) });
+        if (forcedTools && response.metadata.stopReason !== 'abort') {
+          return { stopReason: 'functionCalls', toolCalls: parseForcedToolOutput(response.response, forcedTools) };
+        }
+        return {
+          stopReason: response.metadata.stopReason,
+          ...(response.functionCalls?.length
+            ? { toolCalls: response.functionCalls.map((call) => ({ name: call.functionName, params: call.params })) }
+            : {}),
+        };
+      } finally {
+        chat.dispose({ disposeSequence: false });
+      }
+    });
+  }
+
+  override complete(request: CompletionRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
+    const loaded = this.#requireLoaded();
+    const { model } = loaded;
+    const bos = model.tokens.bos;
+    const prependsBos = model.tokens.shouldPrependBosToken && bos !== null;
+    // Tokenized like llama-server does (special tokens parsed); LlamaCompletion adds BOS itself.
+    const previous = (request.context ?? []) as Token[];
+    const input = [...(prependsBos && previous[0] === bos ? previous.slice(1) : previous), ...model.tokenize(request.prompt, true)];
+    const promptTokens = prependsBos ? [bos!, ...input] : input;
+    if (request.suffix !== undefined && (model.tokens.infill.prefix === null || model.tokens.infill.suffix === null)) {
+      throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" has no fill-in-the-middle tokens, so "suffix" cannot be used.`, {
+        param: 'suffix',
+      });
+    }
+    return this.#stream(loaded, promptTokens, request, options, async (sequence, hooks) => {
+      const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      try {
+        const grammar = await this.#grammar(loaded, request);
+        // Text comes from tokens, detokenized after the tokens before them, so a continuation
+        // keeps its leading space and a character split over tokens is never cut in half.
+        const detokenizer = new IncrementalDetokenizer(model, input);
+        const generation = {
+          ...this.#sampling(loaded, request),
+          signal: hooks.signal,
+          stopOnAbortSignal: true,
+          onToken: (tokens: Token[]) => {
+            hooks.onTokens(tokens);
+            hooks.onText(detokenizer.push(tokens));
+          },
+          ...(grammar ? { grammar } : {}),
+        };
+        const response =
+          request.suffix !== undefined
+            ? await completion.generateInfillCompletionWithMeta(input, model.tokenize(request.suffix, true), generation)
+            : await completion.generateCompletionWithMeta(input, generation);
+        return { stopReason: response.metadata.stopReason as StopReason };
+      } finally {
+        completion.dispose({ disposeSequence: false });
+      }
+    }, true);
+  }
+
+  override async embed(request: EmbedRequest): Promise<EmbedResult> {
+    const loaded = this.#requireLoaded();
+    const context = await this.#embeddingContext();
+    // One embedding at a time: the embedding context has a single sequence.
+    const run = this.#embedLock.then(async () => {
+      const embeddings: number[][] = [];
+      let promptTokens = 0;
+      for (const [index, text] of request.input.entries()) {
+        let tokens = loaded.model.tokenize(text, true);
+        if (loaded.model.tokens.shouldPrependBosToken && loaded.model.tokens.bos !== null) tokens = [loaded.model.tokens.bos, ...tokens];
+        const limit = maxEmbedTokens(loaded);
+        if (tokens.length > limit) {
+          if (request.truncate === false) {
+            throw new HeylookError(
+              errorCodes.contextOverflow,
+              `input[${index}] has ${tokens.length} tokens, more than the ${limit} this model embeds at once; shorten it or allow truncation.`,
+              { param: 'input' },
+            );
+          }
+          tokens = tokens.slice(0, limit);
+        }
+        promptTokens += tokens.length;
+        const embedding = await context.getEmbeddingFor(tokens);
+        embeddings.push(normalize([...embedding.vector], request.dimensions));
+      }
+      return { embeddings, usage: { promptTokens } };
+    });
+    this.#embedLock = run.catch(() => undefined);
+    return run;
+  }
+
+  override async tokenize(text: string): Promise<number[]> {
+    return [...this.#requireLoaded().model.tokenize(text)];
+  }
+
+  override async detokenize(tokens: number[]): Promise<string> {
+    return this.#requireLoaded().model.detokenize(tokens as Token[]);
+  }
+
+  override async countTokens(text: string): Promise<number> {
+    return this.#requireLoaded().model.tokenize(text).length;
+  }
+
+  override async info(): Promise<ModelInfo> {
+    const loaded = this.#requireLoaded();
+    return { ...describeHeader(loaded.model.fileInfo, loaded.fileSize), contextLength: loaded.context.contextSize };
+  }
+
+  /** The shared streaming loop of chat and complete. Checks the prompt fits before anything streams. */
+  #stream(
+    loaded: Loaded,
+    promptTokens: readonly Token[],
+    request: GenerationOptions,
+    options: GenerateCallOptions,
+    generate: Generate,
+    returnContext = false,
+  ): AsyncIterable<StreamPart> {
+    const contextSize = loaded.context.contextSize;
+    if (promptTokens.length >= contextSize) {
+      throw new HeylookError(
+        errorCodes.contextOverflow,
+        `The prompt is ${promptTokens.length} tokens, but "${this.modelId}" has a context of ${contextSize} tokens. Shorten the prompt or raise n_ctx.`,
+        { param: 'messages' },
+      );
+    }
+    return this.#generate(loaded, promptTokens, request, options, generate, returnContext);
+  }
+
+  async *#generate(
+    loaded: Loaded,
+    promptTokens: readonly Token[],
+    request: GenerationOptions,
+    options: GenerateCallOptions,
+    generate: Generate,
+    returnContext: boolean,
+  ): AsyncGenerator<StreamPart> {
+    const lease = await loaded.pool.acquire(promptTokens, options.signal);
+    // Stops generation when the caller aborts or stops reading.
+    const stopper = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stopper.signal]) : stopper.signal;
+    const stream = new PartStream<StreamPart>();
+    const generated: Token[] = [];
+    const started = performance.now();
+    let firstTokenAt: number | undefined;
+    let cachedTokens = lease.cachedTokens;
+    // Stop strings are matched here, not by node-llama-cpp, so the text before a stop is kept exactly.
+    const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
+    const toolIds = new Map<number, string>();
+    const toolId = (index: number) => {
+      let id = toolIds.get(index);
+      if (!id) toolIds.set(index, (id = toToolCall(index, '', null).id));
+      return id;
+    };
+    const hooks: GenerationHooks = {
+      signal,
+      onText: (text) => {
+        const safe = stops.push(text);
+        if (safe) stream.push({ type: 'text-delta', text: safe });
+        if (stops.stopped) stopper.abort();
+      },
+      onReasoning: (text) => text && stream.push({ type: 'reasoning-delta', text }),
+      onTokens: (tokens) => {
+        firstTokenAt ??= performance.now();
+        generated.push(...tokens);
+      },
+      onToolCallDelta: (index, name, argumentsDelta) =>
+        argumentsDelta && stream.push({ type: 'tool-call-delta', index, id: toolId(index), name, argumentsDelta }),
+    };
+
+    const run = (async () => {
+      if (!this.config.prompt_cache) {
+        await lease.sequence.clearHistory();
+        cachedTokens = 0;
+      }
+      return generate(lease.sequence, hooks);
+    })().then(
+      (result) => {
+        const held = stops.flush();
+        if (held) stream.push({ type: 'text-delta', text: held });
+        result.toolCalls?.forEach((call, index) =>
+          stream.push({ type: 'tool-call', index, id: toolId(index), name: call.name, arguments: JSON.stringify(call.params ?? {}) }),
+        );
+        const ended = performance.now();
+        stream.push({
+          type: 'finish',
+          reason: stops.stopped ? 'stop' : finishReason(result.stopReason, options.signal),
+          usage: {
+            promptTokens: promptTokens.length,
+            completionTokens: generated.length,
+            cachedPromptTokens: cachedTokens,
+            timings: { promptMs: (firstTokenAt ?? ended) - started, generationMs: ended - (firstTokenAt ?? ended) },
+          },
+          ...(returnContext ? { context: [...promptTokens, ...generated] } : {}),
+        });
+        stream.end();
+      },
+      (error: unknown) => stream.fail(this.#mapGenerationError(error)),
+    );
+    try {
+      yield* stream;
+    } finally {
+      stopper.abort();
+      await run;
+      lease.release();
+    }
+  }
+
+  #sampling(loaded: Loaded, request: GenerationOptions) {
+    const config = this.config;
+    const temperature = request.temperature ?? config.temperature ?? 0.8;
+    const repeat = request.repeatPenalty ?? config.repeat_penalty ?? config.repetition_penalty;
+    const presence = request.presencePenalty ?? config.presence_penalty;
+    const frequency = request.frequencyPenalty ?? config.frequency_penalty;
+    const penalize = (repeat !== undefined && repeat !== 1) || !!presence || !!frequency;
+    const stopTokens = [...config.stop_tokens, ...(config.stop_on_bos && loaded.model.tokens.bos !== null ? [loaded.model.tokens.bos] : [])];
+    const seed = request.seed ?? config.seed;
+    const topK = request.topK ?? config.top_k;
+    const topP = request.topP ?? config.top_p;
+    const minP = request.minP ?? config.min_p;
+    const maxTokens = request.maxTokens ?? config.max_tokens;
+    return {
+      temperature,
+      ...(topK === undefined ? {} : { topK }),
+      ...(topP === undefined ? {} : { topP }),
+      ...(minP === undefined ? {} : { minP }),
+      ...(seed === undefined ? {} : { seed }),
+      ...(maxTokens === undefined ? {} : { maxTokens }),
+      repeatPenalty: penalize
+        ? {
+            penalty: repeat ?? 1,
+            ...(presence ? { presencePenalty: presence } : {}),
+            ...(frequency ? { frequencyPenalty: frequency } : {}),
+            lastTokens: request.repeatLastN ?? 64,
+          }
+        : (false as const),
+      customStopTriggers: stopTokens.map((token) => [token as Token]),
+    };
+  }
+
+  async #grammar(loaded: Loaded, request: GenerationOptions): Promise<LlamaGrammar | undefined> {
+    const format = request.responseFormat;
+    if (!format || format.type === 'text') return undefined;
+    if (format.type === 'json') {
+      this.#jsonGrammar ??= loaded.llama.getGrammarFor('json');
+      return this.#jsonGrammar;
+    }
+    try {
+      return await loaded.llama.createGrammarForJsonSchema(format.schema as never);
+    } catch (error) {
+      throw new HeylookError(
+        errorCodes.invalidRequest,
+        `The JSON schema in response_format cannot be enforced: ${messageOf(error)}. Use a simpler schema (objects, arrays, strings, numbers, enums, anyOf).`,
+        { param: 'response_format', cause: error },
+      );
+    }
+  }
+
+  /** Tools the model must call (tool_choice required or a named function), or undefined. */
+  #forcedTools(request: ChatRequest): ToolDefinition[] | undefined {
+    const tools = request.tools ?? [];
+    const choice = request.toolChoice;
+    if (!choice || choice === 'auto' || choice === 'none' || tools.length === 0) return undefined;
+    if (choice === 'required') return tools;
+    const tool = tools.find((item) => item.name === choice.name);
+    if (!tool) {
+      throw new HeylookError(errorCodes.invalidRequest, `tool_choice names "${choice.name}", which is not in tools.`, { param: 'tool_choice' });
+    }
+    return [tool];
+  }
+
+  /**
+   * A forced call is generated under a grammar: the arguments object of the one tool, or
+   * `{"name": ..., "arguments": ...}` choosing among several. It always parses.
+   */
+  async #toolGrammar(loaded: Loaded, tools: ToolDefinition[]): Promise<LlamaGrammar> {
+    const argumentsSchema = (tool: ToolDefinition) => tool.parameters ?? { type: 'object', properties: {} };
+    const schema =
+      tools.length === 1
+        ? argumentsSchema(tools[0]!)
+        : {
+            oneOf: tools.map((tool) => ({
+              type: 'object',
+              properties: { name: { const: tool.name }, arguments: argumentsSchema(tool) },
+              required: ['name', 'arguments'],
+            })),
+          };
+    try {
+      return await loaded.llama.createGrammarForJsonSchema(schema as never);
+    } catch (error) {
+      throw new HeylookError(errorCodes.invalidRequest, `A tool's parameters schema cannot be enforced: ${messageOf(error)}.`, {
+        param: 'tools',
+        cause: error,
+      });
+    }
+  }
+
+  async #embeddingContext(): Promise<LlamaEmbeddingContext> {
+    const loaded = this.#requireLoaded();
+    this.#embedding ??= loaded.model.createEmbeddingContext({
+      contextSize: Math.min(loaded.context.contextSize, loaded.model.trainContextSize),
+      threads: loaded.threads,
+    });
+    return this.#embedding;
+  }
+
+  async #chatWrapper(model: LlamaModel): Promise<ChatWrapper> {
+    if (this.config.chat_format_template) {
+      const file = path.resolve(this.context.baseDir, this.config.chat_format_template);
+      let template: string;
+      try {
+        template = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new HeylookError(errorCodes.invalidConfig, `chat_format_template ${file} cannot be read: ${messageOf(error)}.`, {
+          param: 'chat_format_template',
+          cause: error,
+        });
+      }
+      return new JinjaTemplateChatWrapper({ template, tokenizer: model.tokenizer });
+    }
+    if (this.config.chat_format) return createChatFormat(this.config.chat_format);
+    return resolveChatWrapper(model);
+  }
+
+  async #loadModel(llama: Llama, modelPath: string, signal: AbortSignal | undefined, onProgress: (fraction: number) => void): Promise<LlamaModel> {
+    const gpuLayers = this.config.n_gpu_layers;
+    try {
+      return await llama.loadModel({
+        modelPath,
+        gpuLayers: gpuLayers === undefined ? 'auto' : gpuLayers === -1 ? 'max' : gpuLayers,
+        useMmap: this.config.use_mmap,
+        useMlock: this.config.use_mlock,
+        ...(this.config.flash_attention === undefined ? {} : { defaultContextFlashAttention: this.config.flash_attention }),
+        ...(signal ? { loadSignal: signal } : {}),
+        onLoadProgress: onProgress,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal);
+      throw new HeylookError(
+        errorCodes.invalidModelFile,
+        `llama.cpp could not load ${modelPath}: ${messageOf(error)}. The file may be truncated, corrupt, or of an architecture this llama.cpp does not know.`,
+        { cause: error, param: 'model_path' },
+      );
+    }
+  }
+
+  #mapGenerationError(error: unknown): unknown {
+    if (isHeylookError(error)) return error;
+    const message = messageOf(error);
+    if (/disposed/i.test(message)) {
+      return new HeylookError(errorCodes.closed, `Model "${this.modelId}" was unloaded during the request.`, { cause: error });
+    }
+    if (/context size is too small|too long|exceed/i.test(message)) {
+      return new HeylookError(errorCodes.contextOverflow, `The request does not fit in the context of "${this.modelId}": ${message}`, { cause: error });
+    }
+    return new HeylookError(errorCodes.providerError, `Generation failed in "${this.modelId}": ${message}`, { cause: error });
+  }
+
+  #requireLoaded(): Loaded {
+    if (!this.#loaded) {
+      throw new HeylookError(errorCodes.closed, `Model "${this.modelId}" is not loaded.`);
+    }
+    return this.#loaded;
+  }
+}
+
+class IncrementalDetokenizer {
+  #context: Token[];
+  #pending: Token[] = [];
+
+  constructor(
+    private readonly model: LlamaModel,
+    previous: readonly Token[],
+  ) {
+    this.#context = previous.slice(-8);
+  }
+
+  push(tokens: readonly Token[]): string {
+    this.#pending.push(...tokens);
+    const text = this.model.detokenize(this.#pending, false, this.#context);
+    if (text.endsWith('\uFFFD') && this.#pending.length < 4) return '';
+    this.#context = [...this.#context, ...this.#pending].slice(-8);
+    this.#pending = [];
+    return text;
+  }
+}
+
+function maxEmbedTokens(loaded: Loaded): number {
+  return Math.min(loaded.context.contextSize, loaded.model.trainContextSize);
+}
+
+function finishReason(stopReason: StopReason, signal: AbortSignal | undefined): FinishReason {
+  switch (stopReason) {
+    case 'maxTokens':
+      return 'length';
+    case 'functionCalls':
+      return 'tool-calls';
+    case 'abort':
+      return 'cancelled';
+    default:
+      return signal?.aborted ? 'cancelled' : 'stop';
+  }
+}
+
+/** L2-normalises, after cutting to `dimensions` when asked (Matryoshka-style truncation). */
+function normalize(vector: number[], dimensions?: number): number[] {
+  const cut = dimensions !== undefined && dimensions < vector.length ? vector.slice(0, dimensions) : vector;
+  const norm = Math.hypot(...cut) || 1;
+  return cut.map((value) => value / norm);
+}
+
+function withToolInstruction(messages: ChatRequest['messages'], tools: ToolDefinition[]): ChatRequest['messages'] {
+  const description = tools
+    .map((tool) => `- ${tool.name}${tool.description ? `: ${tool.description}` : ''}\n  parameters: ${JSON.stringify(tool.parameters ?? {})}`)
+    .join('\n');
+  const instruction =
+    tools.length === 1
+      ? `Call the function ${tools[0]!.name}. Reply with only its arguments as a JSON object.\n${description}`
+      : `Call one of these functions. Reply with only {"name": <function name>, "arguments": <arguments object>}.\n${description}`;
+  const [first, ...rest] = messages;
+  if (first?.role === 'system') return [{ role: 'system', content: `${first.content}\n\n${instruction}` }, ...rest];
+  return [{ role: 'system', content: instruction }, ...messages];
+}
+
+function parseForcedToolOutput(text: string, tools: ToolDefinition[]): { name: string; params: unknown }[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new HeylookError(errorCodes.providerError, `The forced tool call did not produce valid JSON (${messageOf(error)}); raise max_tokens.`, {
+      cause: error,
+    });
+  }
+  if (tools.length === 1) return [{ name: tools[0]!.name, params: value }];
+  const call = value as { name: string; arguments: unknown };
+  return [{ name: call.name, params: call.arguments }];
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,260 @@
+import { copyFile, mkdtemp, open, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { errorCodes } from '@heylook/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, createStories, referenceStory, storiesPath } from './fixtures.js';
+
+const model = createStories();
+
+beforeAll(async () => {
+  await model.load();
+}, 60_000);
+afterAll(async () => {
+  await model.unload();
+});
+
+const greedy = { temperature: 0 } as const;
+
+describe('gguf raw completion on stories260K', () => {
+  it('reproduces the reference story greedily and stops on BOS', async () => {
+    const result = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 400, ...greedy }));
+    const story = `Once upon a time${result.text}`;
+    expect(story.slice(0, 565)).toBe(referenceStory());
+    expect(result.finish.reason).toBe('stop');
+    expect(result.finish.usage.completionTokens).toBe(341);
+  });
+
+  it('counts prompt tokens like the tokenizer (plus BOS) and returns the context', async () => {
+    const prompt = 'Lily and Tom went to the park.';
+    const result = await collect(model.complete({ prompt, maxTokens: 7, ...greedy }));
+    const tokens = await model.tokenize(prompt);
+    expect(result.finish.usage.promptTokens).toBe(tokens.length + 1);
+    expect(result.finish.usage.completionTokens).toBe(7);
+    expect(result.finish.reason).toBe('length');
+    expect(result.finish.context).toHaveLength(tokens.length + 1 + 7);
+    expect(result.finish.context!.slice(1, tokens.length + 1)).toEqual(tokens);
+  });
+
+  it('continues from a returned context like from the full text', async () => {
+    const first = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 12, ...greedy }));
+    const next = await collect(model.complete({ prompt: '', context: first.finish.context!, maxTokens: 12, ...greedy }));
+    const whole = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 24, ...greedy }));
+    expect(first.text + next.text).toBe(whole.text);
+  });
+
+  it('gives the same sampled text for the same seed and another for another seed', async () => {
+    const sample = (seed: number) => collect(model.complete({ prompt: 'Once upon a time', maxTokens: 40, temperature: 0.9, seed }));
+    const [a, b, c] = [await sample(42), await sample(42), await sample(7)];
+    expect(a.text).toBe(b.text);
+    expect(a.text).not.toBe(c.text);
+  });
+
+  it('cuts at a stop string and never emits it', async () => {
+    const result = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 100, stop: ['Lily'], ...greedy }));
+    expect(result.text).toBe(', there was a little girl named ');
+    expect(result.finish.reason).toBe('stop');
+  });
+
+  it('reports length when max tokens is reached', async () => {
+    const result = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 5, ...greedy }));
+    expect(result.finish.reason).toBe('length');
+    expect(result.finish.usage.completionTokens).toBe(5);
+  });
+
+  it('reuses the evaluated prefix for a prompt that extends the previous one', async () => {
+    const base = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park.';
+    await collect(model.complete({ prompt: base, maxTokens: 1, ...greedy }));
+    const followUp = await collect(model.complete({ prompt: `${base} One day`, maxTokens: 1, ...greedy }));
+    expect(followUp.finish.usage.cachedPromptTokens).toBeGreaterThan(20);
+  });
+
+  it('rejects a prompt longer than the context with a coded error', async () => {
+    const long = 'Once upon a time there was a girl. '.repeat(200);
+    expect(() => model.complete({ prompt: long, maxTokens: 5 })).toThrow(expect.objectContaining({ code: errorCodes.contextOverflow }));
+  });
+});
+
+describe('gguf concurrency and cancellation', () => {
+  const prompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird'];
+  const stablePrefix = 40;
+
+  it('four concurrent greedy requests each produce what they produce alone', async () => {
+    const solo: string[] = [];
+    for (const prompt of prompts) solo.push((await collect(model.complete({ prompt, maxTokens: 60, ...greedy }))).text);
+    const together = await Promise.all(prompts.map((prompt) => collect(model.complete({ prompt, maxTokens: 60, ...greedy }))));
+    together.forEach((result, index) => {
+      expect(result.text.slice(0, stablePrefix)).toBe(solo[index]!.slice(0, stablePrefix));
+    });
+  });
+
+  it('stops within a token when aborted, frees the sequence, and the next request is correct', async () => {
+    const controller = new AbortController();
+    let deltas = 0;
+    const parts = [];
+    for await (const part of model.complete({ prompt: 'Once upon a time', maxTokens: 300, ...greedy }, { signal: controller.signal })) {
+      parts.push(part);
+      if (part.type === 'text-delta' && ++deltas === 5) controller.abort();
+    }
+    const finish = parts.at(-1);
+    expect(finish).toMatchObject({ type: 'finish', reason: 'cancelled' });
+    expect((finish as { usage: { completionTokens: number } }).usage.completionTokens).toBeLessThanOrEqual(7);
+    // All sequences are free again: `parallel` requests run without waiting.
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => collect(model.complete({ prompt: 'Once upon a time', maxTokens: 400, ...greedy }))),
+    );
+    expect(`Once upon a time${results[0]!.text}`.slice(0, 100)).toBe(referenceStory().slice(0, 100));
+  });
+
+  it('stops generating when the consumer stops reading', async () => {
+    for await (const part of model.complete({ prompt: 'Once upon a time', maxTokens: 300, ...greedy })) {
+      if (part.type === 'text-delta') break;
+    }
+    const again = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 10, ...greedy }));
+    expect(again.finish.usage.completionTokens).toBe(10);
+  });
+});
+
+describe('gguf chat, structured output and tools', () => {
+  it('chats through the fallback template and reports usage', async () => {
+    const result = await collect(
+      model.chat({
+        messages: [
+          { role: 'system', content: 'You tell stories.' },
+          { role: 'user', content: 'Tell me about a cat.' },
+        ],
+        maxTokens: 20,
+        ...greedy,
+      }),
+    );
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(result.finish.usage.completionTokens).toBeGreaterThan(0);
+    expect(result.finish.usage.promptTokens).toBeGreaterThan(10);
+  });
+
+  it('reuses the first turn when a follow-up extends the conversation', async () => {
+    const messages = [
+      { role: 'system' as const, content: 'You are a storyteller who tells long stories about animals in the park.' },
+      { role: 'user' as const, content: 'Tell me about a cat.' },
+    ];
+    const first = await collect(model.chat({ messages, maxTokens: 10, ...greedy }));
+    const second = await collect(
+      model.chat({
+        messages: [...messages, { role: 'assistant', content: first.text }, { role: 'user', content: 'And then?' }],
+        maxTokens: 5,
+        ...greedy,
+      }),
+    );
+    expect(second.finish.usage.cachedPromptTokens).toBeGreaterThanOrEqual(first.finish.usage.promptTokens - 1);
+  });
+
+  it('enforces a JSON schema: the output parses and validates', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        mood: { enum: ['happy', 'sad', 'angry'] },
+        friends: { type: 'integer' },
+        likesPark: { type: 'boolean' },
+      },
+      required: ['mood', 'friends', 'likesPark'],
+    };
+    const result = await collect(
+      model.chat({
+        messages: [{ role: 'user', content: 'Describe Lily.' }],
+        responseFormat: { type: 'json-schema', schema },
+        maxTokens: 200,
+        ...greedy,
+      }),
+    );
+    const value = JSON.parse(result.text) as Record<string, unknown>;
+    expect(['happy', 'sad', 'angry']).toContain(value.mood);
+    expect(Number.isInteger(value.friends)).toBe(true);
+    expect(typeof value.likesPark).toBe('boolean');
+  });
+
+  it('produces a parsable tool call when tool_choice forces a function', async () => {
+    const result = await collect(
+      model.chat({
+        messages: [{ role: 'user', content: 'What is the weather in Paris?' }],
+        tools: [
+          {
+            name: 'get_weather',
+            description: 'Current weather of a city',
+            parameters: { type: 'object', properties: { unit: { enum: ['celsius', 'fahrenheit'] }, days: { type: 'integer' } }, required: ['unit', 'days'] },
+          },
+        ],
+        toolChoice: { name: 'get_weather' },
+        maxTokens: 100,
+        ...greedy,
+      }),
+    );
+    const call = result.parts.find((part) => part.type === 'tool-call');
+    expect(call).toMatchObject({ type: 'tool-call', name: 'get_weather', index: 0 });
+    const args = JSON.parse((call as { arguments: string }).arguments) as { unit: string; days: number };
+    expect(['celsius', 'fahrenheit']).toContain(args.unit);
+    expect(Number.isInteger(args.days)).toBe(true);
+    const streamed = result.parts.filter((part) => part.type === 'tool-call-delta').map((part) => (part as { argumentsDelta: string }).argumentsDelta);
+    expect(JSON.stringify(JSON.parse(streamed.join('')))).toBe(JSON.stringify(args));
+    expect(result.text).toBe('');
+    expect(result.finish.reason).toBe('tool-calls');
+  });
+
+  it('rejects images with a coded error: no vision in gguf yet', () => {
+    expect(() =>
+      model.chat({ messages: [{ role: 'user', content: [{ type: 'image', data: new Uint8Array([1]) }] }] }),
+    ).toThrow(expect.objectContaining({ code: errorCodes.unsupportedCapability }));
+  });
+});
+
+describe('gguf embeddings, tokens and info', () => {
+  it('embeds into normalised, deterministic 64-dim vectors', async () => {
+    const result = await model.embed({ input: ['Lily went to the park', 'Lily went to the park', 'A big red ball'] });
+    expect(result.embeddings).toHaveLength(3);
+    expect(result.embeddings[0]).toHaveLength(64);
+    expect(Math.hypot(...result.embeddings[0]!)).toBeCloseTo(1, 5);
+    expect(result.embeddings[0]).toEqual(result.embeddings[1]);
+    expect(result.embeddings[0]).not.toEqual(result.embeddings[2]);
+    expect(result.usage.promptTokens).toBeGreaterThan(6);
+    const short = await model.embed({ input: ['Lily'], dimensions: 16 });
+    expect(short.embeddings[0]).toHaveLength(16);
+    expect(Math.hypot(...short.embeddings[0]!)).toBeCloseTo(1, 5);
+  });
+
+  it('tokenizes and detokenizes', async () => {
+    const tokens = await model.tokenize('Once upon a time');
+    expect(tokens).toEqual([403, 407, 261, 378]);
+    expect(await model.detokenize(tokens)).toBe('Once upon a time');
+    expect(await model.countTokens('Once upon a time')).toBe(4);
+  });
+
+  it('describes the model from its GGUF header', async () => {
+    const info = await model.info();
+    expect(info).toMatchObject({ format: 'gguf', family: 'llama', quantization: 'F32', parameterCount: 292_800, fileSize: 1_185_376 });
+    expect(info.metadata?.['llama.context_length']).toBe(2048);
+  });
+});
+
+describe('gguf broken files', () => {
+  it('names a missing file', async () => {
+    await expect(createStories({ model_path: 'nope.gguf' }).load()).rejects.toMatchObject({ code: errorCodes.modelFileNotFound });
+  });
+
+  it('rejects a file that is not GGUF', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'heylook-gguf-'));
+    await writeFile(path.join(dir, 'fake.gguf'), 'this is not a model');
+    await expect(createStories({ model_path: path.join(dir, 'fake.gguf') }).load()).rejects.toMatchObject({
+      code: errorCodes.invalidModelFile,
+      message: expect.stringContaining('does not start with "GGUF"'),
+    });
+  });
+
+  it('rejects a truncated GGUF without crashing the process', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'heylook-gguf-'));
+    const truncated = path.join(dir, 'truncated.gguf');
+    await copyFile(storiesPath, truncated);
+    const handle = await open(truncated, 'r+');
+    await handle.truncate(600_000);
+    await handle.close();
+    await expect(createStories({ model_path: truncated }).load()).rejects.toMatchObject({ code: errorCodes.invalidModelFile });
+  });
+});
