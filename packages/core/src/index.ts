@@ -14,3 +14,4 @@ export { parseByteSize, parseKeepAlive } from './util/duration.js';
 export const VERSION: string = '0.1.0';
 export { PartStream } from './util/part-stream.js';
 export { StopMatcher } from './util/stop-matcher.js';
+export * from './router/open-model-stream.js';

@@ -209,7 +209,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
       try {
         const common = {
-          ...this.#sampling(loaded, request),
+          ...this.#sampling(loaded, request, promptTokens.length),
           signal: hooks.signal,
           stopOnAbortSignal: true,
           onToken: hooks.onTokens,
@@ -266,7 +266,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         // keeps its leading space and a character split over tokens is never cut in half.
         const detokenizer = new IncrementalDetokenizer(model, input);
         const generation = {
-          ...this.#sampling(loaded, request),
+          ...this.#sampling(loaded, request, promptTokens.length),
           signal: hooks.signal,
           stopOnAbortSignal: true,
           onToken: (tokens: Token[]) => {
@@ -433,7 +433,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     }
   }
 
-  #sampling(loaded: Loaded, request: GenerationOptions) {
+  /** node-llama-cpp options for a request; without max_tokens, generation stops when the context is full. */
+  #sampling(loaded: Loaded, request: GenerationOptions, promptLength: number) {
     const config = this.config;
     const temperature = request.temperature ?? config.temperature ?? 0.8;
     const repeat = request.repeatPenalty ?? config.repeat_penalty ?? config.repetition_penalty;
@@ -445,14 +446,14 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const topK = request.topK ?? config.top_k;
     const topP = request.topP ?? config.top_p;
     const minP = request.minP ?? config.min_p;
-    const maxTokens = request.maxTokens ?? config.max_tokens;
+    const maxTokens = request.maxTokens ?? config.max_tokens ?? loaded.context.contextSize - promptLength;
     return {
       temperature,
       ...(topK === undefined ? {} : { topK }),
       ...(topP === undefined ? {} : { topP }),
       ...(minP === undefined ? {} : { minP }),
       ...(seed === undefined ? {} : { seed }),
-      ...(maxTokens === undefined ? {} : { maxTokens }),
+      maxTokens,
       repeatPenalty: penalize
         ? {
             penalty: repeat ?? 1,

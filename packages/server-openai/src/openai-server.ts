@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { toOpenAIError } from './openai-error.js';
+import type { OpenAIServerOptions } from './openai-server-options.js';
+import { chatCompletionsRoute } from './routes/chat-completions.js';
+import { completionsRoute } from './routes/completions.js';
+import { embeddingsRoute } from './routes/embeddings.js';
+import { modelsRoutes } from './routes/models.js';
+
+/** The /v1 routes in their own encapsulated scope, so their error handler is OpenAI's only. */
+async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Promise<void> {
+  const apiKeys = new Set(options.apiKeys ?? []);
+  if (apiKeys.size > 0) {
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization ?? '';
+      const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!apiKeys.has(key)) {
+        throw Object.assign(new Error(key ? 'Incorrect API key provided.' : 'Missing API key: send "Authorization: Bearer <key>".'), {
+          statusCode: 401,
+          code: 'invalid_api_key',
+        });
+      }
+    });
+  }
+  app.setErrorHandler(async (error, request, reply) => {
+    const mapped = toOpenAIError(error);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
+    if (mapped.status === 401) mapped.body.error.type = 'invalid_request_error';
+    return reply.status(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.status(404).send({
+      error: { message: `Unknown endpoint ${request.method} ${request.url}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
+    }),
+  );
+  modelsRoutes(app, options);
+  chatCompletionsRoute(app, options);
+  completionsRoute(app, options);
+  embeddingsRoute(app, options);
+}
+
+/** The OpenAI-compatible API under /v1. */
+export const openaiServer: FastifyPluginAsync<OpenAIServerOptions> = fastifyPlugin(
+  async (app: FastifyInstance, options: OpenAIServerOptions) => {
+    await app.register(v1Scope, { ...options, prefix: '/v1' });
+  },
+  { fastify: '5.x', name: '@heylook/server-openai' },
+);

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { abortOnClose, collectStream, errorCodes, HeylookError, openModelStream, type CompletionRequest } from '@heylook/core';
+import type { FastifyInstance } from 'fastify';
+import type { OpenAIServerOptions } from '../openai-server-options.js';
+import { completionRequestSchema, parseBody } from '../request-schemas.js';
+import { streamSse } from '../stream-sse.js';
+import { toGenerationOptions } from '../to-chat-request.js';
+import { CompletionChunkMapper, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
+
+/** POST /v1/completions — legacy raw-prompt completions; no chat template. */
+export function completionsRoute(app: FastifyInstance, options: OpenAIServerOptions): void {
+  app.post('/completions', async (request, reply) => {
+    const body = parseBody(completionRequestSchema, request.body);
+    if (body.logprobs) {
+      throw new HeylookError(errorCodes.unsupportedCapability, 'logprobs are not supported by heylook providers yet.', { param: 'logprobs' });
+    }
+    const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0]!;
+    const completion: CompletionRequest = {
+      // OpenAI's legacy default is 16 tokens.
+      maxTokens: 16,
+      ...toGenerationOptions(body),
+      prompt,
+      ...(body.suffix ? { suffix: body.suffix } : {}),
+    };
+    const signal = abortOnClose(reply.raw);
+    const { lease, parts } = await openModelStream(
+      options.router,
+      body.model,
+      { signal, ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      (provider) => {
+        if (!provider.capabilities.complete || !provider.complete) {
+          throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot complete raw prompts; use /v1/chat/completions.`);
+        }
+        return provider.complete(completion, { signal });
+      },
+    );
+    const context = {
+      id: `cmpl-${randomUUID().replaceAll('-', '')}`,
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? lease.modelId,
+      includeUsage: body.stream_options?.include_usage === true,
+    };
+    if (body.stream) {
+      const mapper = new CompletionChunkMapper(context);
+      return streamSse(reply, parts, (part) => mapper.map(part), options.keepAliveIntervalMs, body.echo ? [mapper.text(prompt)] : []);
+    }
+    const result = await collectStream(parts);
+    return {
+      id: context.id,
+      object: 'text_completion',
+      created: context.created,
+      model: context.model,
+      system_fingerprint: 'heylook',
+      choices: [{ index: 0, text: (body.echo ? prompt : '') + result.text, logprobs: null, finish_reason: toOpenAIFinishReason(result.finishReason) }],
+      usage: toOpenAIUsage(result.usage),
+    };
+  });
+}

@@ -1,0 +1,32 @@
+import type { StreamPart } from '@heylook/core';
+import type { FastifyReply } from 'fastify';
+import { toOpenAIError } from './openai-error.js';
+import { SseWriter } from './sse-writer.js';
+
+/**
+ * Writes a model stream as OpenAI SSE: mapped chunks, then `data: [DONE]`. An error after
+ * the headers went out is sent as an `{error}` event, as OpenAI does, and the stream ends.
+ */
+export async function streamSse(
+  reply: FastifyReply,
+  parts: AsyncIterable<StreamPart>,
+  map: (part: StreamPart) => object[],
+  keepAliveMs = 10_000,
+  first: object[] = [],
+): Promise<FastifyReply> {
+  const sse = new SseWriter(reply, keepAliveMs);
+  sse.start();
+  try {
+    for (const chunk of first) sse.send(chunk);
+    for await (const part of parts) {
+      for (const chunk of map(part)) sse.send(chunk);
+    }
+    sse.send('[DONE]');
+  } catch (error) {
+    sse.send(toOpenAIError(error).body);
+    reply.log.warn({ err: error }, 'stream failed after it started');
+  } finally {
+    sse.end();
+  }
+  return reply;
+}

@@ -1,0 +1,135 @@
+import type { FinishReason, StreamPart, Usage } from '@heylook/core';
+
+export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | null;
+
+export function toOpenAIFinishReason(reason: FinishReason): Exclude<OpenAIFinishReason, null> {
+  switch (reason) {
+    case 'length':
+      return 'length';
+    case 'tool-calls':
+      return 'tool_calls';
+    default:
+      return 'stop';
+  }
+}
+
+export function toOpenAIUsage(usage: Usage) {
+  return {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+    prompt_tokens_details: { cached_tokens: usage.cachedPromptTokens ?? 0 },
+  };
+}
+
+export interface ChunkContext {
+  id: string;
+  created: number;
+  model: string;
+  includeUsage: boolean;
+}
+
+interface Delta {
+  role?: 'assistant';
+  content?: string;
+  reasoning_content?: string;
+  tool_calls?: { index: number; id?: string; type?: 'function'; function: { name?: string; arguments: string } }[];
+}
+
+/**
+ * Stream parts → `chat.completion.chunk` objects, exactly as OpenAI streams them: the first
+ * delta carries the role, tool calls stream as indexed deltas (id and name once), the
+ * finish chunk carries finish_reason, and an optional usage chunk has empty choices.
+ */
+export class ChatChunkMapper {
+  #sentRole = false;
+  readonly #startedCalls = new Set<number>();
+
+  constructor(private readonly context: ChunkContext) {}
+
+  map(part: StreamPart): object[] {
+    switch (part.type) {
+      case 'text-delta':
+        return [this.#chunk({ content: part.text })];
+      case 'reasoning-delta':
+        return [this.#chunk({ reasoning_content: part.text })];
+      case 'tool-call-delta': {
+        const first = !this.#startedCalls.has(part.index);
+        this.#startedCalls.add(part.index);
+        return [
+          this.#chunk({
+            tool_calls: [
+              first
+                ? { index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: part.argumentsDelta } }
+                : { index: part.index, function: { arguments: part.argumentsDelta } },
+            ],
+          }),
+        ];
+      }
+      case 'tool-call':
+        // Already streamed as deltas; otherwise send the whole call in one delta.
+        if (this.#startedCalls.has(part.index)) return [];
+        this.#startedCalls.add(part.index);
+        return [
+          this.#chunk({
+            tool_calls: [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } }],
+          }),
+        ];
+      case 'finish': {
+        const chunks = [this.#chunk({}, toOpenAIFinishReason(part.reason))];
+        if (this.context.includeUsage) chunks.push({ ...this.#base(), choices: [], usage: toOpenAIUsage(part.usage) });
+        return chunks;
+      }
+      case 'error':
+        return [];
+    }
+  }
+
+  #chunk(delta: Delta, finishReason: OpenAIFinishReason = null): object {
+    if (!this.#sentRole) {
+      this.#sentRole = true;
+      delta = { role: 'assistant', ...(delta.content === undefined && !delta.tool_calls && !delta.reasoning_content ? { content: '' } : {}), ...delta };
+    }
+    return {
+      ...this.#base(),
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(this.context.includeUsage ? { usage: null } : {}),
+    };
+  }
+
+  #base() {
+    return { id: this.context.id, object: 'chat.completion.chunk', created: this.context.created, model: this.context.model, system_fingerprint: 'heylook' };
+  }
+}
+
+/** Stream parts → legacy `text_completion` chunks. */
+export class CompletionChunkMapper {
+  constructor(private readonly context: ChunkContext) {}
+
+  map(part: StreamPart): object[] {
+    switch (part.type) {
+      case 'text-delta':
+        return [this.#chunk(part.text, null)];
+      case 'finish': {
+        const chunks = [this.#chunk('', toOpenAIFinishReason(part.reason))];
+        if (this.context.includeUsage) chunks.push({ ...this.#base(), choices: [], usage: toOpenAIUsage(part.usage) });
+        return chunks;
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** The prompt, when the request asked for echo. */
+  text(text: string): object {
+    return this.#chunk(text, null);
+  }
+
+  #chunk(text: string, finishReason: OpenAIFinishReason): object {
+    return { ...this.#base(), choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }] };
+  }
+
+  #base() {
+    return { id: this.context.id, object: 'text_completion', created: this.context.created, model: this.context.model, system_fingerprint: 'heylook' };
+  }
+}
