@@ -15,3 +15,4 @@ export const VERSION: string = '0.1.0';
 export { PartStream } from './util/part-stream.js';
 export { StopMatcher } from './util/stop-matcher.js';
 export * from './router/open-model-stream.js';
+export * from './provider/assert-capabilities.js';

@@ -55,7 +55,7 @@ export async function readHeader(file: string): Promise<GgufFileInfo> {
 }
 
 /** Model facts for listings, from the GGUF header. */
-export function describeHeader(info: GgufFileInfo, fileSize: number): ModelInfo {
+export function describeHeader(info: GgufFileInfo, file: string, fileSize: number): ModelInfo {
   const metadata = info.metadata as unknown as { general?: Record<string, unknown>; tokenizer?: Record<string, unknown> };
   const architecture = String(metadata.general?.architecture ?? 'unknown');
   const architectureMetadata = info.architectureMetadata as Record<string, unknown>;
@@ -74,6 +74,16 @@ export function describeHeader(info: GgufFileInfo, fileSize: number): ModelInfo 
     quantization: typeof fileType === 'number' ? (GgufFileType[fileType] ?? String(fileType)) : dominantTensorType(info),
     ...(typeof architectureMetadata?.context_length === 'number' ? { contextLength: architectureMetadata.context_length } : {}),
     fileSize,
+    files: [file],
+    capabilities: {
+      chat: true,
+      complete: true,
+      embed: true,
+      tools: true,
+      jsonSchema: true,
+      vision: false,
+      infill: metadata.tokenizer?.ggml !== undefined && (metadata.tokenizer.ggml as Record<string, unknown>).fim_pre_token_id !== undefined,
+    },
     ...(typeof chatTemplate === 'string' ? { chatTemplate } : {}),
     metadata: flat,
   };

@@ -331,7 +331,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
   override async info(): Promise<ModelInfo> {
     const loaded = this.#requireLoaded();
-    return { ...describeHeader(loaded.model.fileInfo, loaded.fileSize), contextLength: loaded.context.contextSize };
+    return { ...describeHeader(loaded.model.fileInfo, this.modelPath, loaded.fileSize), contextLength: loaded.context.contextSize };
   }
 
   /** The shared streaming loop of chat and complete. Checks the prompt fits before anything streams. */

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { ProviderPlugin } from '@heylook/core';
 import { ggufConfigSchema, type GgufConfig } from './gguf-config.js';
 import { describeHeader, estimateMemory, readHeader, resolveModelPath } from './gguf-file.js';
@@ -18,8 +18,7 @@ export function createGgufProvider(): ProviderPlugin<GgufConfig> {
     describe: async (config, context) => {
       const file = resolveModelPath(config, context.baseDir);
       const header = await readHeader(file);
-      const { stat } = await import('node:fs/promises');
-      return describeHeader(header, (await stat(file)).size);
+      return describeHeader(header, file, (await stat(file)).size);
     },
     canServe: async (candidate) => {
       try {

@@ -58,6 +58,10 @@ export interface ModelInfo {
   contextLength?: number;
   /** Bytes of the model file(s) on disk. */
   fileSize?: number;
+  /** Absolute paths of the model's files (for digests and listings). */
+  files?: string[];
+  /** What the model can do, known without loading it. */
+  capabilities?: Partial<ProviderCapabilities> & { infill?: boolean };
   /** Chat template source, when the model carries one. */
   chatTemplate?: string;
   /** Everything else the model's metadata says, keyed like GGUF (`llama.context_length`). */

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { abortError, errorCodes, HeylookError } from '../errors/heylook-error.js';
 import {
@@ -24,6 +25,8 @@ export const fakeProviderConfigSchema = z.object({
   size_bytes: z.number().int().nonnegative().optional(),
   max_parallel: z.number().int().positive().default(4),
   embedding_dimensions: z.number().int().positive().default(8),
+  /** A file that stands for the model's weights in listings (size, digest). */
+  file: z.string().optional(),
 });
 export type FakeProviderConfig = z.infer<typeof fakeProviderConfigSchema>;
 
@@ -202,7 +205,15 @@ export function createFakeProviderPlugin(providerId = 'fake'): {
     configSchema: fakeProviderConfigSchema,
     create: (modelId, config, context) => new FakeProvider(modelId, config, context, stats, failures),
     estimateMemory: async (config) => config.size_bytes,
-    describe: async () => ({ format: 'fake', family: 'fake', parameterCount: 1000, quantization: 'F32', contextLength: 512 }),
+    describe: async (config) => ({
+      format: 'fake',
+      family: 'fake',
+      parameterCount: 1000,
+      quantization: 'F32',
+      contextLength: 512,
+      capabilities: { chat: true, complete: true, embed: true, tools: true, vision: false },
+      ...(config.file ? { files: [config.file], fileSize: (await stat(config.file)).size } : {}),
+    }),
   };
   return { plugin, stats };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { abortOnClose, collectStream, errorCodes, HeylookError, openModelStream, type BaseProvider, type ChatRequest } from '@heylook/core';
+import { abortOnClose, assertCanChat, collectStream, openModelStream } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { chatCompletionRequestSchema, parseBody } from '../request-schemas.js';
@@ -63,23 +63,4 @@ export function chatCompletionsRoute(app: FastifyInstance, options: OpenAIServer
       usage: toOpenAIUsage(result.usage),
     };
   });
-}
-
-function assertCanChat(provider: BaseProvider, request: ChatRequest): void {
-  const hasImages = request.messages.some(
-    (message) => message.role === 'user' && typeof message.content !== 'string' && message.content.some((part) => part.type === 'image'),
-  );
-  if (hasImages && !provider.capabilities.vision) {
-    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot read images; send text only or pick a vision model.`, {
-      param: 'messages',
-    });
-  }
-  if (request.tools?.length && !provider.capabilities.tools) {
-    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" does not support tools.`, { param: 'tools' });
-  }
-  if (request.responseFormat?.type === 'json-schema' && !provider.capabilities.jsonSchema) {
-    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot enforce a JSON schema.`, {
-      param: 'response_format',
-    });
-  }
 }

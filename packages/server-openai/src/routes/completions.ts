@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { abortOnClose, collectStream, errorCodes, HeylookError, openModelStream, type CompletionRequest } from '@heylook/core';
+import { abortOnClose, assertCanComplete, collectStream, errorCodes, HeylookError, openModelStream, type CompletionRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { completionRequestSchema, parseBody } from '../request-schemas.js';
@@ -28,9 +28,7 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
       body.model,
       { signal, ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
       (provider) => {
-        if (!provider.capabilities.complete || !provider.complete) {
-          throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot complete raw prompts; use /v1/chat/completions.`);
-        }
+        assertCanComplete(provider);
         return provider.complete(completion, { signal });
       },
     );

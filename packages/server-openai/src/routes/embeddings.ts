@@ -1,4 +1,4 @@
-import { abortOnClose, errorCodes, HeylookError, withModel } from '@heylook/core';
+import { abortOnClose, assertCanEmbed, errorCodes, HeylookError, withModel } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { embeddingsRequestSchema, parseBody } from '../request-schemas.js';
@@ -13,9 +13,7 @@ export function embeddingsRoute(app: FastifyInstance, options: OpenAIServerOptio
       body.model,
       { signal, ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
       async (provider, lease) => {
-        if (!provider.capabilities.embed || !provider.embed) {
-          throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot create embeddings.`, { param: 'model' });
-        }
+        assertCanEmbed(provider);
         const input = await toTexts(body.input, provider.detokenize?.bind(provider));
         return { lease, embedded: await provider.embed({ input, ...(body.dimensions ? { dimensions: body.dimensions } : {}) }, { signal }) };
       },

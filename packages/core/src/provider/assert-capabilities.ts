@@ -1,0 +1,37 @@
+import { errorCodes, HeylookError } from '../errors/heylook-error.js';
+import type { BaseProvider } from './base-provider.js';
+import type { ChatRequest } from './types.js';
+
+/** Throws HEYLOOK_UNSUPPORTED_CAPABILITY when a chat request asks for what the model can't do. */
+export function assertCanChat(provider: BaseProvider, request: ChatRequest): void {
+  const hasImages = request.messages.some(
+    (message) => message.role === 'user' && typeof message.content !== 'string' && message.content.some((part) => part.type === 'image'),
+  );
+  if (hasImages && !provider.capabilities.vision) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot read images; send text only or pick a vision model.`, {
+      param: 'messages',
+    });
+  }
+  if (request.tools?.length && !provider.capabilities.tools) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" does not support tools.`, { param: 'tools' });
+  }
+  if (request.responseFormat?.type === 'json-schema' && !provider.capabilities.jsonSchema) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot enforce a JSON schema.`, {
+      param: 'response_format',
+    });
+  }
+}
+
+/** Throws HEYLOOK_UNSUPPORTED_CAPABILITY unless the model completes raw prompts. */
+export function assertCanComplete(provider: BaseProvider): asserts provider is BaseProvider & Required<Pick<BaseProvider, 'complete'>> {
+  if (!provider.capabilities.complete || !provider.complete) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot complete raw prompts; use a chat endpoint.`);
+  }
+}
+
+/** Throws HEYLOOK_UNSUPPORTED_CAPABILITY unless the model embeds. */
+export function assertCanEmbed(provider: BaseProvider): asserts provider is BaseProvider & Required<Pick<BaseProvider, 'embed'>> {
+  if (!provider.capabilities.embed || !provider.embed) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot create embeddings.`, { param: 'model' });
+  }
+}

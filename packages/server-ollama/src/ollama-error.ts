@@ -1,0 +1,45 @@
+import { errorCodes, isHeylookError, type HeylookErrorCode } from '@heylook/core';
+
+export interface MappedOllamaError {
+  status: number;
+  body: { error: string };
+  retryAfterSeconds?: number;
+}
+
+const statusByCode: Record<HeylookErrorCode, number> = {
+  [errorCodes.noSuchModel]: 404,
+  [errorCodes.modelDisabled]: 404,
+  [errorCodes.noModelSpecified]: 400,
+  [errorCodes.invalidRequest]: 400,
+  [errorCodes.contextOverflow]: 400,
+  [errorCodes.unsupportedCapability]: 400,
+  [errorCodes.queueFull]: 429,
+  [errorCodes.modelBusyTimeout]: 503,
+  [errorCodes.aborted]: 499,
+  [errorCodes.closed]: 503,
+  [errorCodes.providerNotInstalled]: 503,
+  [errorCodes.providerVersionMismatch]: 503,
+  [errorCodes.invalidConfig]: 503,
+  [errorCodes.loadFailed]: 503,
+  [errorCodes.modelFileNotFound]: 503,
+  [errorCodes.invalidModelFile]: 503,
+  [errorCodes.modelTooLarge]: 503,
+  [errorCodes.providerCrashed]: 500,
+  [errorCodes.providerError]: 500,
+};
+
+/** Any error → Ollama's `{"error": "..."}` and a status code. The one place this mapping lives. */
+export function toOllamaError(error: unknown): MappedOllamaError {
+  if (isHeylookError(error)) {
+    return {
+      status: statusByCode[error.code] ?? 500,
+      body: { error: error.message },
+      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    };
+  }
+  const fastifyError = error as { statusCode?: number; message?: string };
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return { status: fastifyError.statusCode, body: { error: fastifyError.message ?? 'bad request' } };
+  }
+  return { status: 500, body: { error: `internal error: ${error instanceof Error ? error.message : String(error)}` } };
+}

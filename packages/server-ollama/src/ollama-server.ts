@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { toOllamaError } from './ollama-error.js';
+import type { OllamaServerOptions } from './ollama-server-options.js';
+import { chatRoute } from './routes/chat.js';
+import { embedRoutes } from './routes/embed.js';
+import { generateRoute } from './routes/generate.js';
+import { managementRoutes } from './routes/management.js';
+import { modelRoutes } from './routes/models.js';
+
+/** The version reported to clients: recent enough for clients that check for features. */
+export const OLLAMA_COMPATIBLE_VERSION = '0.12.6';
+
+/** The /api routes in their own scope, so their error handler is Ollama's only. */
+async function apiScope(app: FastifyInstance, options: OllamaServerOptions): Promise<void> {
+  const apiKeys = new Set(options.apiKeys ?? []);
+  if (apiKeys.size > 0) {
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization ?? '';
+      const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!apiKeys.has(key)) throw Object.assign(new Error('unauthorized: send "Authorization: Bearer <key>"'), { statusCode: 401 });
+    });
+  }
+  app.setErrorHandler(async (error, request, reply) => {
+    const mapped = toOllamaError(error);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
+    return reply.status(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler(async (request, reply) => reply.status(404).send({ error: `unknown endpoint ${request.method} ${request.url}` }));
+  app.get('/version', async () => ({ version: OLLAMA_COMPATIBLE_VERSION }));
+  chatRoute(app, options);
+  generateRoute(app, options);
+  embedRoutes(app, options);
+  modelRoutes(app, options);
+  managementRoutes(app, options);
+}
+
+/** The Ollama-compatible API under /api, plus Ollama's liveness answer at `/`. */
+export const ollamaServer: FastifyPluginAsync<OllamaServerOptions> = fastifyPlugin(
+  async (app: FastifyInstance, options: OllamaServerOptions) => {
+    // Clients probe `/` and look for this exact text.
+    app.route({ method: ['GET', 'HEAD'], url: '/', handler: async (_request, reply) => reply.type('text/plain').send('Ollama is running') });
+    await app.register(apiScope, { ...options, prefix: '/api' });
+  },
+  { fastify: '5.x', name: '@heylook/server-ollama' },
+);

@@ -1,0 +1,53 @@
+import { abortOnClose, assertCanEmbed, withModel } from '@heylook/core';
+import type { FastifyInstance } from 'fastify';
+import { resolveModelName } from '../model-names.js';
+import type { OllamaServerOptions } from '../ollama-server-options.js';
+import { embedRequestSchema, legacyEmbeddingsRequestSchema, parseBody } from '../request-schemas.js';
+
+const ns = (ms: number) => Math.round(ms * 1e6);
+
+/** POST /api/embed and the legacy POST /api/embeddings — real vectors from the model. */
+export function embedRoutes(app: FastifyInstance, { router }: OllamaServerOptions): void {
+  app.post('/embed', async (request, reply) => {
+    const startedAt = performance.now();
+    const body = parseBody(embedRequestSchema, request.body);
+    const entry = resolveModelName(router, body.model);
+    const input = typeof body.input === 'string' ? [body.input] : body.input;
+    const { result, loadDurationMs } = await withModel(
+      router,
+      entry.id,
+      { signal: abortOnClose(reply.raw), ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      async (provider, lease) => {
+        assertCanEmbed(provider);
+        const result = await provider.embed({
+          input,
+          truncate: body.truncate ?? true,
+          ...(body.dimensions === undefined ? {} : { dimensions: body.dimensions }),
+        });
+        return { result, loadDurationMs: lease.loadDurationMs };
+      },
+    );
+    return {
+      model: body.model,
+      embeddings: result.embeddings,
+      total_duration: ns(performance.now() - startedAt),
+      load_duration: ns(loadDurationMs),
+      prompt_eval_count: result.usage.promptTokens,
+    };
+  });
+
+  app.post('/embeddings', async (request, reply) => {
+    const body = parseBody(legacyEmbeddingsRequestSchema, request.body);
+    const entry = resolveModelName(router, body.model);
+    const result = await withModel(
+      router,
+      entry.id,
+      { signal: abortOnClose(reply.raw), ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      async (provider) => {
+        assertCanEmbed(provider);
+        return provider.embed({ input: [body.prompt], truncate: true });
+      },
+    );
+    return { embedding: result.embeddings[0] };
+  });
+}

@@ -1,0 +1,84 @@
+import {
+  abortOnClose,
+  assertCanChat,
+  assertCanComplete,
+  collectStream,
+  errorCodes,
+  HeylookError,
+  openModelStream,
+  type ChatMessage,
+  type StreamPart,
+} from '@heylook/core';
+import type { FastifyInstance } from 'fastify';
+import { loadOrUnload } from '../load-or-unload.js';
+import { resolveModelName } from '../model-names.js';
+import { streamNdjson } from '../ndjson.js';
+import type { OllamaServerOptions } from '../ollama-server-options.js';
+import { generateRequestSchema, parseBody } from '../request-schemas.js';
+import { toGenerationOptions, toImages } from '../to-chat-request.js';
+import { finalStats, toGenerateLines } from '../to-ollama-line.js';
+
+/**
+ * POST /api/generate. `raw` (or `suffix`) completes the prompt as is and returns `context`
+ * token ids that a later raw request can continue from; otherwise the prompt (and `system`)
+ * go through the model's chat template. An empty prompt loads or unloads the model.
+ */
+export function generateRoute(app: FastifyInstance, { router }: OllamaServerOptions): void {
+  app.post('/generate', async (request, reply) => {
+    const startedAt = performance.now();
+    const body = parseBody(generateRequestSchema, request.body);
+    const entry = resolveModelName(router, body.model);
+    const signal = abortOnClose(reply.raw);
+    const keepAlive = body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive };
+    if (body.prompt === '' && !body.images?.length && !body.context?.length && body.suffix === undefined) {
+      const done_reason = await loadOrUnload(router, entry.id, body.keep_alive, signal);
+      return { model: body.model, created_at: new Date().toISOString(), response: '', done: true, done_reason };
+    }
+    if (body.template) {
+      throw new HeylookError(
+        errorCodes.unsupportedCapability,
+        'heylook does not run Ollama Go templates; send raw: true with a formatted prompt, or set chat_format_template for the model in models.yaml',
+        { param: 'template' },
+      );
+    }
+    const options = toGenerationOptions(body.options, body.format);
+    const raw = body.raw === true || body.suffix !== undefined;
+    if (!raw && body.context?.length) {
+      request.log.debug('context is only continued for raw requests; ignoring it');
+    }
+    const { lease, parts } = await openModelStream(router, entry.id, { signal, ...keepAlive }, (provider): AsyncIterable<StreamPart> => {
+      if (raw) {
+        assertCanComplete(provider);
+        return provider.complete(
+          {
+            ...options,
+            prompt: body.prompt,
+            ...(body.suffix === undefined ? {} : { suffix: body.suffix }),
+            ...(body.context ? { context: body.context } : {}),
+          },
+          { signal },
+        );
+      }
+      const messages: ChatMessage[] = [
+        ...(body.system ? [{ role: 'system' as const, content: body.system }] : []),
+        body.images?.length
+          ? { role: 'user', content: [{ type: 'text', text: body.prompt }, ...toImages(body.images, 'images')] }
+          : { role: 'user', content: body.prompt },
+      ];
+      const chatRequest = { ...options, messages, ...(body.think === undefined ? {} : { think: body.think !== false }) };
+      assertCanChat(provider, chatRequest);
+      return provider.chat(chatRequest, { signal });
+    });
+    const context = { model: body.model, startedAt, loadDurationMs: lease.loadDurationMs };
+    if (body.stream !== false) return streamNdjson(reply, parts, (part) => toGenerateLines(context, part));
+    const result = await collectStream(parts);
+    return {
+      model: body.model,
+      created_at: new Date().toISOString(),
+      response: result.text,
+      ...(result.reasoning ? { thinking: result.reasoning } : {}),
+      ...finalStats(context, result.finishReason, result.usage),
+      ...(result.context ? { context: result.context } : {}),
+    };
+  });
+}

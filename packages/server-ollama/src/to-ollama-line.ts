@@ -1,0 +1,73 @@
+import type { FinishReason, StreamPart, Usage } from '@heylook/core';
+
+export interface LineContext {
+  model: string;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  loadDurationMs: number;
+}
+
+const ns = (ms: number) => Math.round(ms * 1e6);
+
+function doneReason(reason: FinishReason): string {
+  return reason === 'length' ? 'length' : 'stop';
+}
+
+/** Ollama's timing fields, in nanoseconds, from real measurements. */
+export function finalStats(context: LineContext, reason: FinishReason, usage: Usage) {
+  return {
+    done_reason: doneReason(reason),
+    done: true,
+    total_duration: ns(performance.now() - context.startedAt),
+    load_duration: ns(context.loadDurationMs),
+    prompt_eval_count: usage.promptTokens,
+    prompt_eval_duration: ns(usage.timings?.promptMs ?? 0),
+    eval_count: usage.completionTokens,
+    eval_duration: ns(usage.timings?.generationMs ?? 0),
+  };
+}
+
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Stream parts → /api/chat NDJSON objects. Tool calls go out whole, as Ollama sends them. */
+export function toChatLines(context: LineContext, part: StreamPart): object[] {
+  const line = (message: object, extra: object = { done: false }) => ({
+    model: context.model,
+    created_at: new Date().toISOString(),
+    message: { role: 'assistant', content: '', ...message },
+    ...extra,
+  });
+  switch (part.type) {
+    case 'text-delta':
+      return [line({ content: part.text })];
+    case 'reasoning-delta':
+      return [line({ thinking: part.text })];
+    case 'tool-call':
+      return [line({ tool_calls: [{ id: part.id, function: { index: part.index, name: part.name, arguments: parseArguments(part.arguments) } }] })];
+    case 'finish':
+      return [line({}, finalStats(context, part.reason, part.usage))];
+    default:
+      return [];
+  }
+}
+
+/** Stream parts → /api/generate NDJSON objects; the last carries `context` when the provider gave one. */
+export function toGenerateLines(context: LineContext, part: StreamPart): object[] {
+  const line = (fields: object) => ({ model: context.model, created_at: new Date().toISOString(), ...fields });
+  switch (part.type) {
+    case 'text-delta':
+      return [line({ response: part.text, done: false })];
+    case 'reasoning-delta':
+      return [line({ response: '', thinking: part.text, done: false })];
+    case 'finish':
+      return [line({ response: '', ...finalStats(context, part.reason, part.usage), ...(part.context ? { context: part.context } : {}) })];
+    default:
+      return [];
+  }
+}
