@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ModelRouter, ProviderRegistry } from '@heylook/core';
+import ggufProvider from '@heylook/provider-gguf';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Ollama } from 'ollama';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ollamaServer } from '../src/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
+
+let app: FastifyInstance;
+let client: Ollama;
+let router: ModelRouter;
+
+beforeAll(async () => {
+  const registry = new ProviderRegistry();
+  registry.register(ggufProvider);
+  router = new ModelRouter({
+    registry,
+    models: [
+      {
+        id: 'stories',
+        provider: 'gguf',
+        enabled: true,
+        tags: [],
+        aliases: [],
+        config: { model_path: 'stories260K.gguf', n_ctx: 512 },
+        baseDir: fixtures,
+        source: 'test',
+      },
+    ],
+  });
+  app = Fastify();
+  await app.register(ollamaServer, { router });
+  client = new Ollama({ host: await app.listen({ port: 0, host: '127.0.0.1' }) });
+}, 60_000);
+
+afterAll(async () => {
+  await app.close();
+  await router.close();
+});
+
+const messages = [{ role: 'user', content: 'Tell me a story about Lily.' }];
+
+describe('the ollama client against stories260K', () => {
+  it('lists the model with its real size and digest, and shows it', async () => {
+    const { models } = await client.list();
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ name: 'stories:latest', size: 1_185_376, digest: '270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d' });
+    expect(models[0]!.details).toMatchObject({ format: 'gguf', family: 'llama', quantization_level: 'F32', parameter_size: '292.80K' });
+    const show = await client.show({ model: 'stories' });
+    expect(show.model_info).toMatchObject({ 'general.architecture': 'llama', 'llama.context_length': 2048, 'llama.block_count': 5 });
+    expect(show.capabilities).toEqual(expect.arrayContaining(['completion', 'tools', 'embedding']));
+  });
+
+  it('chats without streaming, with real counts and durations', async () => {
+    const response = await client.chat({ model: 'stories', messages, stream: false, options: { temperature: 0, num_predict: 20 } });
+    expect(response.message.content.length).toBeGreaterThan(0);
+    expect(response).toMatchObject({ done: true, done_reason: 'length', eval_count: 20 });
+    expect(response.prompt_eval_count).toBeGreaterThan(5);
+    for (const field of ['total_duration', 'load_duration', 'prompt_eval_duration', 'eval_duration'] as const) {
+      expect(response[field]).toBeGreaterThan(0);
+    }
+  });
+
+  it('streams the same text as the non-streaming answer', async () => {
+    const options = { temperature: 0, num_predict: 25 };
+    const whole = await client.chat({ model: 'stories:latest', messages, stream: false, options });
+    let text = '';
+    let last: { done: boolean; eval_count: number } | undefined;
+    for await (const part of await client.chat({ model: 'stories:latest', messages, stream: true, options })) {
+      text += part.message.content;
+      last = part;
+    }
+    expect(text).toBe(whole.message.content);
+    expect(last).toMatchObject({ done: true, eval_count: 25 });
+  });
+
+  it('generates raw text that continues the reference story, and continues from context', async () => {
+    const first = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options: { temperature: 0, num_predict: 12 } });
+    expect(first.response).toBe(', there was a little girl named Lily. She');
+    const next = await client.generate({ model: 'stories', prompt: '', raw: true, context: first.context, stream: false, options: { temperature: 0, num_predict: 5 } });
+    const whole = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options: { temperature: 0, num_predict: 17 } });
+    expect(first.response + next.response).toBe(whole.response);
+    expect(next.response).toBe(' loved to play outside in');
+  });
+
+  it('embeds with real vectors', async () => {
+    const { embeddings } = await client.embed({ model: 'stories', input: ['Lily', 'a big red ball'] });
+    expect(embeddings).toHaveLength(2);
+    expect(embeddings[0]).toHaveLength(64);
+    expect(embeddings[0]).not.toEqual(embeddings[1]);
+    expect(embeddings[0]!.some((value) => value !== 0)).toBe(true);
+  });
+
+  it('loads and unloads through keep_alive, and ps shows the expiry', async () => {
+    await client.generate({ model: 'stories', prompt: '', keep_alive: 0 });
+    expect((await client.ps()).models).toHaveLength(0);
+    await client.generate({ model: 'stories', prompt: '', keep_alive: '1h' });
+    const { models } = await client.ps();
+    expect(models).toHaveLength(1);
+    expect(new Date(models[0]!.expires_at).getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+    expect(models[0]!.size).toBeGreaterThan(1_000_000);
+  });
+
+  it('stops generating when the client aborts', async () => {
+    const stream = await client.chat({ model: 'stories', messages, stream: true, options: { temperature: 0, num_predict: 400 } });
+    let parts = 0;
+    try {
+      for await (const _part of stream) if (++parts === 3) stream.abort();
+    } catch {
+      // The client throws an AbortError; that is the point.
+    }
+    const aborted = performance.now();
+    while (router.list()[0]!.activeRequests > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(performance.now() - aborted).toBeLessThan(100);
+    const next = await client.chat({ model: 'stories', messages, stream: false, options: { num_predict: 3 } });
+    expect(next.eval_count).toBe(3);
+  });
+
+  it('surfaces errors as the client expects', async () => {
+    await expect(client.chat({ model: 'missing', messages })).rejects.toThrow(/does not exist/);
+  });
+});
