@@ -203,3 +203,19 @@ describe('management and auth', () => {
     expect(missing.json().error).toMatch(/unknown endpoint/);
   });
 });
+
+describe('bodies without a JSON content type', () => {
+  it('parses a form-urlencoded body as JSON, as `curl -d` sends it', async () => {
+    const { app } = buildApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/generate',
+      payload: JSON.stringify({ model: 'echo', prompt: 'abc', raw: true, stream: false }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.json()).toMatchObject({ response: ' and then abc', done: true });
+    const bad = await app.inject({ method: 'POST', url: '/api/generate', payload: '{nope', headers: { 'content-type': 'text/plain' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/not valid JSON/);
+  });
+});

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+import { parseJsonBody } from './parse-json-body.js';
 import { toOllamaError } from './ollama-error.js';
 import type { OllamaServerOptions } from './ollama-server-options.js';
 import { chatRoute } from './routes/chat.js';
@@ -21,6 +22,10 @@ async function apiScope(app: FastifyInstance, options: OllamaServerOptions): Pro
       if (!apiKeys.has(key)) throw Object.assign(new Error('unauthorized: send "Authorization: Bearer <key>"'), { statusCode: 401 });
     });
   }
+  // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded, and
+  // Ollama and llama-server accept that.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJsonBody);
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toOllamaError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');

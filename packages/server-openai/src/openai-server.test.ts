@@ -215,3 +215,16 @@ describe('auth and unknown routes', () => {
     expect(response.json().error.code).toBe('unknown_url');
   });
 });
+
+describe('bodies without a JSON content type', () => {
+  it('parses a form-urlencoded body as JSON', async () => {
+    const { app } = buildApp();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.json().choices[0].message.content).toBe('You said: hi');
+  });
+});

@@ -1,0 +1,39 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CliError } from './cli-error.js';
+import { initCommand } from './commands/init.js';
+import { lsCommand } from './commands/ls.js';
+import { providersCommand } from './commands/providers.js';
+import { psCommand } from './commands/ps.js';
+import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
+import { VERSION } from './create-server.js';
+
+/** Runs the CLI; every error a user can cause ends as one line on stderr and exit code 1. */
+export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
+  try {
+    await yargs(argv)
+      .scriptName('heylook')
+      .command(serveCommand)
+      .command(lsCommand)
+      .command(psCommand)
+      .command(runCommand)
+      .command(providersCommand)
+      .command(initCommand)
+      .demandCommand(1, 'Name a command: heylook serve | ls | ps | run | providers | init')
+      .strict()
+      .version(VERSION)
+      .help()
+      .fail((message, error) => {
+        throw error ?? new CliError(`${message}\nRun \`heylook --help\` for usage.`, 2);
+      })
+      .parseAsync();
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`heylook: ${error.message}\n`);
+      process.exit(error.exitCode);
+    }
+    process.stderr.write(`heylook: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,46 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { formatSize, formatTable } from '../format-table.js';
+import { selectModels } from '../select-models.js';
+
+interface LsArgs {
+  config?: string;
+  model?: string[];
+}
+
+/** heylook ls — the models `serve` would serve, without loading any. */
+export const lsCommand: CommandModule<object, LsArgs> = {
+  command: 'ls',
+  describe: 'List configured (or discovered) models',
+  builder: (yargs) =>
+    yargs.option('config', { type: 'string', describe: 'models.yaml to read' }).option('model', { type: 'string', array: true, describe: 'list these paths instead' }),
+  handler: async (args) => {
+    const cwd = process.cwd();
+    const selection = await selectModels({
+      cwd,
+      env: process.env,
+      ...(args.config === undefined ? {} : { configPath: args.config }),
+      ...(args.model === undefined ? {} : { modelPaths: args.model }),
+    });
+    const rows = await Promise.all(
+      selection.models.map(async (model) => {
+        const modelPath = typeof model.config.model_path === 'string' ? path.resolve(model.baseDir, model.config.model_path) : '';
+        const size = modelPath ? await pathSize(modelPath) : undefined;
+        return [model.id, model.provider, formatSize(size), model.enabled ? 'yes' : 'no', modelPath || '-'];
+      }),
+    );
+    process.stdout.write(`models from ${selection.origin}\n${formatTable(['ID', 'PROVIDER', 'SIZE', 'ENABLED', 'PATH'], rows)}\n`);
+    for (const warning of selection.warnings) process.stderr.write(`warning: ${warning}\n`);
+  },
+};
+
+/** Bytes of a file, or of the files directly inside a model folder. */
+async function pathSize(target: string): Promise<number | undefined> {
+  const info = await stat(target).catch(() => undefined);
+  if (!info) return undefined;
+  if (info.isFile()) return info.size;
+  const { readdir } = await import('node:fs/promises');
+  const sizes = await Promise.all((await readdir(target)).map(async (name) => (await stat(path.join(target, name)).catch(() => undefined))?.size ?? 0));
+  return sizes.reduce((sum, size) => sum + size, 0);
+}

@@ -1,0 +1,141 @@
+import { ModelRouter, resolveServerSettings, settingsFromEnv, settingsFromFile, type ServerSettingsInput } from '@heylook/core';
+import type { CommandModule } from 'yargs';
+import { CliError } from '../cli-error.js';
+import { createServer, type ApiSelection } from '../create-server.js';
+import { showLoadProgress } from '../load-progress.js';
+import { setUpProviders } from '../provider-setup.js';
+import { checkModels, selectModels } from '../select-models.js';
+
+interface ServeArgs {
+  config?: string;
+  model?: string[];
+  host?: string;
+  port?: number;
+  api: ApiSelection;
+  'max-loaded'?: number;
+  'api-key'?: string[];
+  'log-level'?: string;
+  preload?: string;
+  'keep-alive'?: string;
+}
+
+/** How long in-flight requests may run after SIGINT/SIGTERM before the process exits anyway. */
+const shutdownGraceMs = 15_000;
+
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'Start the server (OpenAI API at /v1, Ollama API at /api)',
+  builder: (yargs) =>
+    yargs
+      .option('config', { type: 'string', describe: 'models.yaml to serve' })
+      .option('model', { type: 'string', array: true, describe: 'serve a GGUF file or MLX/HF model folder without a config' })
+      .option('host', { type: 'string', describe: 'address to bind (default 127.0.0.1)' })
+      .option('port', { type: 'number', describe: 'port (default 8080)' })
+      .option('api', { choices: ['both', 'openai', 'ollama'] as const, default: 'both' as const, describe: 'which APIs to serve' })
+      .option('max-loaded', { type: 'number', describe: 'most models resident at once (default 2)' })
+      .option('api-key', { type: 'string', array: true, describe: 'require this bearer key (repeatable)' })
+      .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] })
+      .option('preload', { type: 'string', describe: 'model to load at start (default: default_model)' })
+      .option('keep-alive', { type: 'string', describe: 'default keep-alive, e.g. 5m, 1h, -1 (default 5m)' }),
+  handler: async (args) => {
+    const cwd = process.cwd();
+    const { registry, discovered } = await setUpProviders(cwd);
+    const selection = await selectModels({
+      cwd,
+      env: process.env,
+      ...(args.config === undefined ? {} : { configPath: args.config }),
+      ...(args.model === undefined ? {} : { modelPaths: args.model }),
+    });
+    const flags: ServerSettingsInput = {};
+    if (args.host !== undefined) flags.host = args.host;
+    if (args.port !== undefined) flags.port = args.port;
+    if (args['max-loaded'] !== undefined) flags.maxLoadedModels = args['max-loaded'];
+    if (args['api-key'] !== undefined) flags.apiKeys = args['api-key'];
+    if (args['log-level'] !== undefined) flags.logLevel = args['log-level'];
+    if (args['keep-alive'] !== undefined) flags.keepAlive = args['keep-alive'];
+    const settings = resolveSettings([flags, settingsFromEnv(process.env), settingsFromFile(selection.config?.file)]);
+    const warnings = [...selection.warnings, ...(await checkModels(registry, selection.models))];
+
+    const router = new ModelRouter({
+      registry,
+      models: selection.models,
+      maxLoadedModels: settings.maxLoadedModels,
+      maxQueue: settings.maxQueue,
+      keepAliveMs: settings.keepAliveMs,
+      ...(settings.maxMemory === undefined ? {} : { maxMemory: settings.maxMemory }),
+      ...(settings.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: settings.queueTimeoutMs }),
+      ...(settings.defaultModel === undefined ? {} : { defaultModel: settings.defaultModel }),
+    });
+    const pretty = process.stdout.isTTY;
+    const app = await createServer({
+      router,
+      api: args.api,
+      apiKeys: settings.apiKeys,
+      logger: {
+        level: settings.logLevel.toLowerCase(),
+        ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+      },
+    });
+    showLoadProgress(router);
+
+    let address: string;
+    try {
+      address = await app.listen({ host: settings.host, port: settings.port });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new CliError(`Port ${settings.port} on ${settings.host} is in use; pick another with --port.`);
+      if (code === 'EACCES') throw new CliError(`Not allowed to listen on ${settings.host}:${settings.port}; use a port above 1024.`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`Cannot bind to ${settings.host}: no such address here.`);
+      throw error;
+    }
+
+    const lines = [
+      `heylook is listening on ${address}`,
+      ...(args.api !== 'ollama' ? [`  OpenAI API  ${address}/v1`] : []),
+      ...(args.api !== 'openai' ? [`  Ollama API  ${address}/api`] : []),
+      `  health      ${address}/health`,
+      `models (from ${selection.origin}):`,
+      ...selection.models.map(
+        (model) => `  ${model.enabled ? '•' : '◦'} ${model.id}  [${model.provider}]  ${model.source}${model.enabled ? '' : '  (disabled)'}`,
+      ),
+      'providers:',
+      ...registry.list().map((provider) => `  ${provider.providerId}  ${provider.source.packageName ?? ''}@${provider.source.version ?? '?'}  (${provider.source.foundIn})`),
+      ...discovered.filter((provider) => provider.status !== 'ok').map((provider) => `  ! ${provider.packageName}: ${provider.problem}`),
+      ...warnings.map((warning) => `warning: ${warning}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+
+    const preload = args.preload ?? settings.defaultModel;
+    if (preload !== undefined) {
+      router.load(preload).catch((error: unknown) => app.log.error({ err: error }, `could not preload "${preload}"`));
+    }
+
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.log.info(`${signal}: finishing in-flight requests, then unloading models`);
+      setTimeout(() => {
+        app.log.warn('in-flight requests did not finish in time; exiting');
+        process.exit(0);
+      }, shutdownGraceMs).unref();
+      void (async () => {
+        await app.close();
+        await router.close();
+        process.exit(0);
+      })();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    // Keep the handler pending: the server runs until a signal stops it.
+    await new Promise<never>(() => undefined);
+  },
+};
+
+function resolveSettings(layers: ServerSettingsInput[]) {
+  try {
+    return resolveServerSettings(layers);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}

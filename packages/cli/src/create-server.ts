@@ -1,0 +1,46 @@
+import type { ModelRouter } from '@heylook/core';
+import ollamaServer from '@heylook/server-ollama';
+import openaiServer from '@heylook/server-openai';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+
+export type ApiSelection = 'both' | 'openai' | 'ollama';
+
+export interface CreateServerOptions {
+  router: ModelRouter;
+  api?: ApiSelection;
+  apiKeys?: string[];
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const VERSION = '0.1.0';
+
+/** The one fastify app `serve` runs and the tests start: both APIs on one port, plus /health. */
+export async function createServer({ router, api = 'both', apiKeys = [], logger = false }: CreateServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024, forceCloseConnections: 'idle' });
+  app.get('/health', async () => ({
+    status: 'ok',
+    version: VERSION,
+    queue_depth: router.queueDepth,
+    models: router
+      .list()
+      .filter((model) => model.state !== 'unloaded')
+      .map((model) => ({
+        id: model.id,
+        provider: model.provider,
+        state: model.state,
+        active_requests: model.activeRequests,
+        size: model.sizeBytes ?? null,
+        expires_at: model.pinned ? null : (model.expiresAt?.toISOString() ?? null),
+        pinned: model.pinned,
+      })),
+  }));
+  if (api !== 'ollama') await app.register(openaiServer, { router, apiKeys });
+  if (api !== 'openai') await app.register(ollamaServer, { router, apiKeys });
+  router.on('load-end', ({ modelId, durationMs, error }) => {
+    if (error) app.log.error({ model: modelId, err: error }, 'model failed to load');
+    else app.log.info({ model: modelId, ms: Math.round(durationMs) }, 'model loaded');
+  });
+  router.on('unload', ({ modelId, reason }) => app.log.info({ model: modelId, reason }, 'model unloaded'));
+  router.on('broken', ({ modelId }) => app.log.warn({ model: modelId }, 'model failed; it will be reloaded on its next request'));
+  return app;
+}

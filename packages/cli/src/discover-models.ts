@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ModelEntry } from '@heylook/core';
+
+/** A model file or folder found on disk, before it becomes a ModelEntry. */
+export interface FoundModel {
+  id: string;
+  provider: 'gguf' | 'mlx';
+  path: string;
+  /** Which store it came from ("./models", "ollama", ...). */
+  store: string;
+}
+
+export interface ModelStore {
+  name: string;
+  dir: string;
+  scan: (dir: string) => Promise<FoundModel[]>;
+}
+
+/** The standard local stores, honouring each tool's own environment variables. */
+export function standardStores(cwd: string, env: NodeJS.ProcessEnv = process.env): ModelStore[] {
+  const home = env.HOME ?? os.homedir();
+  const hfHub = env.HF_HUB_CACHE ?? path.join(env.HF_HOME ?? path.join(home, '.cache', 'huggingface'), 'hub');
+  const ollama = env.OLLAMA_MODELS ?? path.join(home, '.ollama', 'models');
+  const lmStudio = [path.join(home, '.lmstudio', 'models'), path.join(home, '.cache', 'lm-studio', 'models')].find((dir) => existsSync(dir));
+  return [
+    { name: './models', dir: path.join(cwd, 'models'), scan: (dir) => scanFolder(dir, './models') },
+    { name: 'huggingface', dir: hfHub, scan: scanHuggingFaceCache },
+    { name: 'ollama', dir: ollama, scan: scanOllamaStore },
+    ...(lmStudio ? [{ name: 'lm-studio', dir: lmStudio, scan: (dir: string) => scanFolder(dir, 'lm-studio') }] : []),
+  ];
+}
+
+/** Everything the stores hold, ids made unique. Missing stores are skipped silently. */
+export async function discoverModels(stores: ModelStore[]): Promise<FoundModel[]> {
+  const found: FoundModel[] = [];
+  for (const store of stores) {
+    if (!existsSync(store.dir)) continue;
+    found.push(...(await store.scan(store.dir).catch(() => [])));
+  }
+  return uniqueIds(found);
+}
+
+export function toModelEntry(model: FoundModel): ModelEntry {
+  return {
+    id: model.id,
+    provider: model.provider,
+    enabled: true,
+    tags: [model.store],
+    aliases: [],
+    config: { model_path: model.path },
+    baseDir: path.dirname(model.path),
+    source: `${model.store} (${model.path})`,
+  };
+}
+
+/** GGUF files and MLX/HF folders (config.json + *.safetensors) below `dir`, a few levels deep. */
+export async function scanFolder(dir: string, store: string, depth = 4): Promise<FoundModel[]> {
+  const found: FoundModel[] = [];
+  const walk = async (current: string, level: number) => {
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    if (isModelFolder(entries.map((entry) => entry.name))) {
+      found.push({ id: path.basename(current), provider: 'mlx', path: current, store });
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(current, entry.name);
+      if (entry.isFile() && entry.name.toLowerCase().endsWith('.gguf') && !isSidecarGguf(entry.name)) {
+        found.push({ id: entry.name.replace(/\.gguf$/i, ''), provider: 'gguf', path: full, store });
+      } else if (entry.isDirectory() && level < depth && !entry.name.startsWith('.')) {
+        await walk(full, level + 1);
+      }
+    }
+  };
+  await walk(dir, 0);
+  return found;
+}
+
+/** hub/models--org--name/snapshots/<revision>/... → one model per repo, named org/name. */
+async function scanHuggingFaceCache(dir: string): Promise<FoundModel[]> {
+  const found: FoundModel[] = [];
+  for (const repo of await readdir(dir).catch(() => [])) {
+    if (!repo.startsWith('models--')) continue;
+    const name = repo.slice('models--'.length).replaceAll('--', '/');
+    const snapshots = path.join(dir, repo, 'snapshots');
+    const revisions = await readdir(snapshots).catch(() => []);
+    const latest = await newest(revisions.map((revision) => path.join(snapshots, revision)));
+    if (!latest) continue;
+    for (const model of await scanFolder(latest, 'huggingface', 2)) {
+      found.push({ ...model, id: model.provider === 'mlx' ? name : `${name}/${model.id}` });
+    }
+  }
+  return found;
+}
+
+/**
+ * Ollama's store: manifests/<registry>/<namespace>/<model>/<tag> are JSON manifests whose
+ * `application/vnd.ollama.image.model` layer names a GGUF blob in blobs/sha256-<hex>.
+ */
+export async function scanOllamaStore(dir: string): Promise<FoundModel[]> {
+  const found: FoundModel[] = [];
+  const manifests = path.join(dir, 'manifests');
+  for (const registry of await readdir(manifests).catch(() => [])) {
+    for (const namespace of await readdir(path.join(manifests, registry)).catch(() => [])) {
+      for (const model of await readdir(path.join(manifests, registry, namespace)).catch(() => [])) {
+        for (const tag of await readdir(path.join(manifests, registry, namespace, model)).catch(() => [])) {
+          const manifestPath = path.join(manifests, registry, namespace, model, tag);
+          try {
+            const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { layers?: { mediaType?: string; digest?: string }[] };
+            const layer = manifest.layers?.find((item) => item.mediaType === 'application/vnd.ollama.image.model');
+            if (!layer?.digest) continue;
+            const blob = path.join(dir, 'blobs', layer.digest.replace(':', '-'));
+            if (!existsSync(blob)) continue;
+            const name = namespace === 'library' ? model : `${namespace}/${model}`;
+            found.push({ id: `${name}:${tag}`, provider: 'gguf', path: blob, store: 'ollama' });
+          } catch {
+            // Not a manifest: skip it.
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
+
+function isModelFolder(names: string[]): boolean {
+  return names.includes('config.json') && names.some((name) => name.endsWith('.safetensors'));
+}
+
+/** Projector and LoRA files sit next to models but are not models. */
+function isSidecarGguf(name: string): boolean {
+  return /mmproj|lora/i.test(name);
+}
+
+async function newest(dirs: string[]): Promise<string | undefined> {
+  let best: { dir: string; time: number } | undefined;
+  for (const dir of dirs) {
+    const time = (await stat(dir).catch(() => undefined))?.mtimeMs;
+    if (time !== undefined && (!best || time > best.time)) best = { dir, time };
+  }
+  return best?.dir;
+}
+
+function uniqueIds(models: FoundModel[]): FoundModel[] {
+  const seen = new Map<string, number>();
+  return models.map((model) => {
+    const count = seen.get(model.id) ?? 0;
+    seen.set(model.id, count + 1);
+    return count === 0 ? model : { ...model, id: `${model.id}-${count + 1}` };
+  });
+}

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { isHeylookError, loadConfigFile, parseProviderConfig, type LoadedConfig, type ModelEntry, type ProviderRegistry } from '@heylook/core';
+import { CliError } from './cli-error.js';
+import { discoverModels, scanFolder, standardStores, toModelEntry } from './discover-models.js';
+
+export interface ModelSelection {
+  models: ModelEntry[];
+  /** The models.yaml that was used, if any. */
+  config?: LoadedConfig;
+  /** Where the models came from, for the start-up summary. */
+  origin: string;
+  warnings: string[];
+}
+
+export interface SelectOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  configPath?: string;
+  modelPaths?: string[];
+}
+
+/**
+ * Which models to serve: `--model PATH` files and folders; else a models.yaml (`--config`,
+ * `$HEYLOOK_CONFIG`, ./models.yaml, the user config dir); else whatever the standard local
+ * stores hold.
+ */
+export async function selectModels(options: SelectOptions): Promise<ModelSelection> {
+  if (options.modelPaths?.length) {
+    const models = (await Promise.all(options.modelPaths.map((modelPath) => modelsAtPath(path.resolve(options.cwd, modelPath))))).flat();
+    return { models: uniqueIds(models), origin: `--model ${options.modelPaths.join(' ')}`, warnings: [] };
+  }
+  const configPath = findConfig(options);
+  if (configPath) {
+    try {
+      const config = await loadConfigFile(configPath);
+      return { models: config.models, config, origin: configPath, warnings: config.warnings };
+    } catch (error) {
+      if (isHeylookError(error)) throw new CliError(error.message);
+      throw error;
+    }
+  }
+  const stores = standardStores(options.cwd, options.env);
+  const found = await discoverModels(stores);
+  return {
+    models: found.map(toModelEntry),
+    origin: `discovery in ${stores.map((store) => `${store.name} (${store.dir})`).join(', ')}`,
+    warnings: found.length === 0 ? ['No models.yaml and no models found in the standard stores. Pass --model PATH or --config FILE.'] : [],
+  };
+}
+
+function findConfig({ configPath, env, cwd }: SelectOptions): string | undefined {
+  if (configPath) {
+    const absolute = path.resolve(cwd, configPath);
+    if (!existsSync(absolute)) throw new CliError(`Config file not found: ${absolute}`);
+    return absolute;
+  }
+  if (env.HEYLOOK_CONFIG) {
+    const absolute = path.resolve(cwd, env.HEYLOOK_CONFIG);
+    if (!existsSync(absolute)) throw new CliError(`HEYLOOK_CONFIG points at a missing file: ${absolute}`);
+    return absolute;
+  }
+  const configHome = env.XDG_CONFIG_HOME ?? path.join(env.HOME ?? os.homedir(), '.config');
+  return [path.join(cwd, 'models.yaml'), path.join(configHome, 'heylook', 'models.yaml')].find((candidate) => existsSync(candidate));
+}
+
+/** A GGUF file, an MLX/HF folder, or a folder of models. */
+async function modelsAtPath(modelPath: string): Promise<ModelEntry[]> {
+  const info = await stat(modelPath).catch(() => undefined);
+  if (!info) throw new CliError(`No such file or folder: ${modelPath}`);
+  if (info.isFile()) {
+    if (!(await startsWithGguf(modelPath))) {
+      throw new CliError(`${modelPath} is not a GGUF file; --model takes a .gguf file or an MLX/Hugging Face model folder.`);
+    }
+    return [toModelEntry({ id: path.basename(modelPath).replace(/\.gguf$/i, ''), provider: 'gguf', path: modelPath, store: '--model' })];
+  }
+  const found = await scanFolder(modelPath, '--model');
+  if (found.length === 0) throw new CliError(`No GGUF files or MLX model folders in ${modelPath}.`);
+  return found.map(toModelEntry);
+}
+
+async function startsWithGguf(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const magic = Buffer.alloc(4);
+    await handle.read(magic, 0, 4, 0);
+    return magic.toString('latin1') === 'GGUF';
+  } finally {
+    await handle.close();
+  }
+}
+
+function uniqueIds(models: ModelEntry[]): ModelEntry[] {
+  const seen = new Set<string>();
+  return models.map((model) => {
+    let id = model.id;
+    for (let index = 2; seen.has(id); index++) id = `${model.id}-${index}`;
+    seen.add(id);
+    return { ...model, id };
+  });
+}
+
+/**
+ * Validates each enabled model's provider config. A model whose provider is not installed
+ * stays listed (its requests get a coded error saying what to install); an invalid config
+ * stops the CLI with the file, line and key.
+ */
+export async function checkModels(registry: ProviderRegistry, models: ModelEntry[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const entry of models.filter((model) => model.enabled)) {
+    if (!registry.has(entry.provider)) {
+      warnings.push(
+        `Model "${entry.id}" needs provider "${entry.provider}", which is not installed: add @heylook/provider-${entry.provider} to your project's dependencies.`,
+      );
+      continue;
+    }
+    try {
+      warnings.push(...parseProviderConfig(await registry.get(entry.provider), entry).warnings);
+    } catch (error) {
+      if (isHeylookError(error)) throw new CliError(error.message);
+      throw error;
+    }
+  }
+  return warnings;
+}
