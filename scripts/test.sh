@@ -3,6 +3,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HEYLOOK_FIXTURES="${HEYLOOK_FIXTURES:-$(cd .. && pwd)/shared/models}"
+if [ ! -f "$HEYLOOK_FIXTURES/stories260K.gguf" ]; then
+  echo "Test models not found in $HEYLOOK_FIXTURES; set HEYLOOK_FIXTURES to the shared models folder." >&2
+  exit 1
+fi
 npx -y pnpm@10 install --frozen-lockfile
 npx -y pnpm@10 run build
-npx -y pnpm@10 exec turbo run test --concurrency=1
+log=$(mktemp)
+status=0
+npx -y pnpm@10 exec turbo run test --concurrency=1 --output-logs=full 2>&1 | tee "$log" || status=$?
+# One closing line over all packages, in the plain "N passed, N failed" form.
+node -e '
+  const text = require("fs").readFileSync(process.argv[1], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+  let passed = 0, failed = 0;
+  for (const line of text.split("\n")) {
+    const match = /\bTests\s+(.*)\(\d+\)\s*$/.exec(line);
+    if (!match) continue;
+    passed += Number((/(\d+) passed/.exec(match[1]) || [0, 0])[1]);
+    failed += Number((/(\d+) failed/.exec(match[1]) || [0, 0])[1]);
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+' "$log"
+rm -f "$log"
+exit "$status"
