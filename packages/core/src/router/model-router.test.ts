@@ -268,3 +268,16 @@ describe('ModelRouter keep-alive and recovery', () => {
     expect(stats.loaded.size).toBe(0);
   });
 });
+
+describe('ModelRouter load timing', () => {
+  it('reports the whole wait for a load to the requests that waited, and nothing once loaded', async () => {
+    const { router } = createTestRouter({ a: { load_delay_ms: 40 } });
+    const first = await router.acquire('a');
+    expect(first.loadedNow).toBe(true);
+    expect(first.loadDurationMs).toBeGreaterThanOrEqual(35);
+    first.release();
+    const second = await router.acquire('a');
+    expect(second).toMatchObject({ loadedNow: false, loadDurationMs: 0 });
+    second.release();
+  });
+});

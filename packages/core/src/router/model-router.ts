@@ -41,8 +41,9 @@ export interface ModelLease {
   readonly modelId: string;
   readonly entry: ModelEntry;
   readonly provider: BaseProvider;
-  /** True when this request caused the load (for Ollama's load_duration). */
+  /** True when this request waited for the model to load. */
   readonly loadedNow: boolean;
+  /** How long this request waited for the model to be loaded (estimate, queue and load), in ms. */
   readonly loadDurationMs: number;
   release(options?: ReleaseOptions): void;
 }
@@ -82,8 +83,6 @@ interface ModelRecord {
   loadWaiters: number;
   loadPromise?: Promise<void>;
   loadController?: AbortController;
-  loadStartedAt?: number;
-  loadDurationMs: number;
   unloadPromise?: Promise<void>;
   /** Resolves when the last lease is released while unloading. */
   drained?: () => void;
@@ -144,7 +143,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
         state: 'unloaded',
         leases: 0,
         loadWaiters: 0,
-        loadDurationMs: 0,
         broken: false,
         lastUsed: 0,
         useOrder: 0,
@@ -193,6 +191,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
         );
       }
     }
+    const started = performance.now();
     let loadedNow = false;
     for (;;) {
       if (this.#closed) throw new HeylookError(errorCodes.closed, 'The server is shutting down.');
@@ -204,7 +203,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
             continue;
           }
           if (requestKeepAlive !== undefined) record.keepAliveMs = requestKeepAlive;
-          return this.#lease(record, loadedNow);
+          return this.#lease(record, loadedNow ? performance.now() - started : 0);
         case 'loading': {
           loadedNow = true;
           record.loadWaiters++;
@@ -224,6 +223,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
           await abortable(record.unloadPromise!, signal);
           continue;
         case 'unloaded':
+          loadedNow = true;
           if (!record.sizeKnown) {
             await abortable(this.#estimate(record), signal);
             continue;
@@ -321,7 +321,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     return record;
   }
 
-  #lease(record: ModelRecord, loadedNow: boolean): ModelLease {
+  #lease(record: ModelRecord, loadDurationMs: number): ModelLease {
     record.leases++;
     record.lastUsed = Date.now();
     record.useOrder = ++this.#useClock;
@@ -331,8 +331,8 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       modelId: record.entry.id,
       entry: record.entry,
       provider: record.provider!,
-      loadedNow,
-      loadDurationMs: loadedNow ? record.loadDurationMs : 0,
+      loadedNow: loadDurationMs > 0,
+      loadDurationMs,
       release: (options = {}) => {
         if (released) return;
         released = true;
@@ -427,7 +427,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     record.state = 'loading';
     record.broken = false;
     record.loadController = controller;
-    record.loadStartedAt = performance.now();
+    const startedAt = performance.now();
     record.loadPromise = (async () => {
       await Promise.all(evictions);
       const { plugin, config } = await this.#pluginAndConfig(record);
@@ -451,17 +451,16 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
         record.provider = provider;
         record.state = 'loaded';
         record.loadedAt = Date.now();
-        record.loadDurationMs = performance.now() - record.loadStartedAt!;
-        this.emit('load-end', { modelId: record.entry.id, durationMs: record.loadDurationMs });
-        this.#logger.info(`Loaded model "${record.entry.id}" in ${Math.round(record.loadDurationMs)} ms`);
+        const durationMs = performance.now() - startedAt;
+        this.emit('load-end', { modelId: record.entry.id, durationMs });
+        this.#logger.info(`Loaded model "${record.entry.id}" in ${Math.round(durationMs)} ms`);
         // Nobody wants it any more (everyone aborted while it loaded): honour keep-alive.
         if (record.loadWaiters === 0) this.#scheduleExpiry(record);
       },
       (error: unknown) => {
         record.state = 'unloaded';
         record.loadPromise = undefined;
-        const durationMs = performance.now() - record.loadStartedAt!;
-        this.emit('load-end', { modelId: record.entry.id, durationMs, error });
+        this.emit('load-end', { modelId: record.entry.id, durationMs: performance.now() - startedAt, error });
         this.#pump();
         if (controller.signal.aborted) throw abortError(controller.signal);
         if (isHeylookError(error) && error.code !== errorCodes.providerError) throw error;
