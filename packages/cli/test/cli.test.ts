@@ -50,6 +50,8 @@ describe('heylook serve', () => {
     }
     expect(health.status).toBe('ok');
     expect(health.models.map((model) => model.id)).toEqual(['stories']);
+    const ps = await runCli(['ps', '--port', new URL(cli.url).port], { cwd: dir, env });
+    expect(ps.stdout).toMatch(/^ID\s+PROVIDER\s+STATE\s+SIZE\s+ACTIVE\s+UNLOADS IN\nstories\s+llama_cpp\s+loaded\s+\d+(\.\d)? MB\s+0\s+\d+s$/m);
 
     const openai = (await (await fetch(`${cli.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('stories') })).json()) as {
       usage: { completion_tokens: number };
@@ -162,6 +164,12 @@ describe('heylook init, ls and providers', () => {
 
     const ls = await runCli(['ls'], { cwd: dir, env });
     expect(ls.stdout).toMatch(/stories260K\s+gguf\s+1\.2 MB\s+yes/);
+  });
+
+  it('ps says clearly when no server answers', async () => {
+    const { dir, env } = await workspace();
+    const ps = await runCli(['ps', '--port', '1'], { cwd: dir, env });
+    expect(ps).toMatchObject({ code: 1, stderr: expect.stringMatching(/^heylook: No heylook server answers at http:\/\/127\.0\.0\.1:1\/health/) });
   });
 
   it('lists the bundled gguf provider', async () => {

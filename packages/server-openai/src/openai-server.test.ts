@@ -228,3 +228,37 @@ describe('bodies without a JSON content type', () => {
     expect(response.json().choices[0].message.content).toBe('You said: hi');
   });
 });
+
+describe('connection behaviour', () => {
+  it('sends SSE keep-alive comments while a stream is quiet', async () => {
+    const { router } = createTestRouter({ slow: { token_delay_ms: 60, reply: 'a b c' } });
+    const app = Fastify();
+    await app.register(openaiServer, { router, keepAliveIntervalMs: 20 });
+    const response = await app.inject(chat({ model: 'slow', messages: [{ role: 'user', content: 'x' }], stream: true }));
+    expect(response.body).toMatch(/^: keep-alive$/m);
+    expect(sseEvents(response.body).at(-1)).toBe('[DONE]');
+  });
+
+  it('a client that disconnects while queued leaves the queue', async () => {
+    const { router, stats } = createTestRouter({ a: {}, b: {} }, { maxLoadedModels: 1 });
+    const app = Fastify();
+    await app.register(openaiServer, { router });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const busy = await router.acquire('a');
+    const controller = new AbortController();
+    const request = fetch(`${address}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'b', messages: [{ role: 'user', content: 'x' }] }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    while (router.queueDepth === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    controller.abort();
+    await request;
+    while (router.queueDepth > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    busy.release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stats.loaded.has('b')).toBe(false);
+    await app.close();
+  });
+});
