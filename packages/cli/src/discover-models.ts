@@ -7,7 +7,8 @@ import type { ModelEntry } from '@heylook/core';
 /** A model file or folder found on disk, before it becomes a ModelEntry. */
 export interface FoundModel {
   id: string;
-  provider: 'gguf' | 'mlx';
+  /** Provider id: gguf for GGUF files, mlx for MLX/Hugging Face folders. */
+  provider: string;
   path: string;
   /** Which store it came from ("./models", "ollama", ...). */
   store: string;

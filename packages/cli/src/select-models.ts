@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isHeylookError, loadConfigFile, parseProviderConfig, type LoadedConfig, type ModelEntry, type ProviderRegistry } from '@heylook/core';
@@ -17,6 +17,8 @@ export interface ModelSelection {
 
 export interface SelectOptions {
   cwd: string;
+  /** Installed providers; for `--model FILE` they say which of them can serve it. */
+  registry: ProviderRegistry;
   env: NodeJS.ProcessEnv;
   configPath?: string;
   modelPaths?: string[];
@@ -29,7 +31,9 @@ export interface SelectOptions {
  */
 export async function selectModels(options: SelectOptions): Promise<ModelSelection> {
   if (options.modelPaths?.length) {
-    const models = (await Promise.all(options.modelPaths.map((modelPath) => modelsAtPath(path.resolve(options.cwd, modelPath))))).flat();
+    const models = (
+      await Promise.all(options.modelPaths.map((modelPath) => modelsAtPath(path.resolve(options.cwd, modelPath), options.registry)))
+    ).flat();
     return { models: uniqueIds(models), origin: `--model ${options.modelPaths.join(' ')}`, warnings: [] };
   }
   const configPath = findConfig(options);
@@ -66,30 +70,23 @@ function findConfig({ configPath, env, cwd }: SelectOptions): string | undefined
   return [path.join(cwd, 'models.yaml'), path.join(configHome, 'heylook', 'models.yaml')].find((candidate) => existsSync(candidate));
 }
 
-/** A GGUF file, an MLX/HF folder, or a folder of models. */
-async function modelsAtPath(modelPath: string): Promise<ModelEntry[]> {
+/** A model file (served by the first installed provider that says it can), or a folder of models. */
+async function modelsAtPath(modelPath: string, registry: ProviderRegistry): Promise<ModelEntry[]> {
   const info = await stat(modelPath).catch(() => undefined);
   if (!info) throw new CliError(`No such file or folder: ${modelPath}`);
   if (info.isFile()) {
-    if (!(await startsWithGguf(modelPath))) {
-      throw new CliError(`${modelPath} is not a GGUF file; --model takes a .gguf file or an MLX/Hugging Face model folder.`);
+    for (const { providerId } of registry.list()) {
+      const plugin = await registry.get(providerId);
+      if (await plugin.canServe?.(modelPath)) {
+        const id = path.basename(modelPath).replace(/\.[^.]+$/, '');
+        return [toModelEntry({ id, provider: providerId, path: modelPath, store: '--model' })];
+      }
     }
-    return [toModelEntry({ id: path.basename(modelPath).replace(/\.gguf$/i, ''), provider: 'gguf', path: modelPath, store: '--model' })];
+    throw new CliError(`No installed provider can serve ${modelPath}; --model takes a .gguf file or an MLX/Hugging Face model folder.`);
   }
   const found = await scanFolder(modelPath, '--model');
   if (found.length === 0) throw new CliError(`No GGUF files or MLX model folders in ${modelPath}.`);
   return found.map(toModelEntry);
-}
-
-async function startsWithGguf(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const magic = Buffer.alloc(4);
-    await handle.read(magic, 0, 4, 0);
-    return magic.toString('latin1') === 'GGUF';
-  } finally {
-    await handle.close();
-  }
 }
 
 function uniqueIds(models: ModelEntry[]): ModelEntry[] {

@@ -23,21 +23,30 @@ export async function assertGgufFile(file: string): Promise<number> {
       { cause: error, param: 'model_path' },
     );
   }
-  const handle = await open(file, 'r');
-  try {
-    const magic = Buffer.alloc(4);
-    await handle.read(magic, 0, 4, 0);
-    if (magic.toString('latin1') !== 'GGUF') {
-      throw new HeylookError(
-        errorCodes.invalidModelFile,
-        `${file} is not a GGUF file (it does not start with "GGUF"). Point model_path at a .gguf model, or use the provider for this format.`,
-        { param: 'model_path' },
-      );
-    }
-  } finally {
-    await handle.close();
+  if (!(await hasGgufMagic(file))) {
+    throw new HeylookError(
+      errorCodes.invalidModelFile,
+      `${file} is not a GGUF file (it does not start with "GGUF"). Point model_path at a .gguf model, or use the provider for this format.`,
+      { param: 'model_path' },
+    );
   }
   return size;
+}
+
+/** True when `file` is a readable file that starts with the GGUF magic. */
+export async function hasGgufMagic(file: string): Promise<boolean> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const magic = Buffer.alloc(4);
+      await handle.read(magic, 0, 4, 0);
+      return magic.toString('latin1') === 'GGUF';
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** Reads the GGUF header; a truncated or corrupt header is HEYLOOK_INVALID_MODEL_FILE. */

@@ -1,7 +1,7 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { ProviderPlugin } from '@heylook/core';
 import { ggufConfigSchema, type GgufConfig } from './gguf-config.js';
-import { describeHeader, estimateMemory, readHeader, resolveModelPath } from './gguf-file.js';
+import { describeHeader, estimateMemory, hasGgufMagic, readHeader, resolveModelPath } from './gguf-file.js';
 import { GgufModel } from './gguf-model.js';
 
 export const VERSION = '0.1.0';
@@ -20,20 +20,7 @@ export function createGgufProvider(): ProviderPlugin<GgufConfig> {
       const header = await readHeader(file);
       return describeHeader(header, file, (await stat(file)).size);
     },
-    canServe: async (candidate) => {
-      try {
-        const handle = await open(candidate, 'r');
-        try {
-          const magic = Buffer.alloc(4);
-          await handle.read(magic, 0, 4, 0);
-          return magic.toString('latin1') === 'GGUF';
-        } finally {
-          await handle.close();
-        }
-      } catch {
-        return false;
-      }
-    },
+    canServe: hasGgufMagic,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FinishReason, StreamPart, Usage } from '@heylook/core';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | null;
@@ -27,6 +28,20 @@ export interface ChunkContext {
   created: number;
   model: string;
   includeUsage: boolean;
+}
+
+/** Id, timestamp and model name shared by every chunk (and the whole response) of one request. */
+export function createChunkContext(
+  idPrefix: 'chatcmpl' | 'cmpl',
+  body: { model?: string | undefined; stream_options?: { include_usage?: boolean | undefined } | null | undefined },
+  modelId: string,
+): ChunkContext {
+  return {
+    id: `${idPrefix}-${randomUUID().replaceAll('-', '')}`,
+    created: Math.floor(Date.now() / 1000),
+    model: body.model ?? modelId,
+    includeUsage: body.stream_options?.include_usage === true,
+  };
 }
 
 interface Delta {

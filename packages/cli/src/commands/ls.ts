@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { formatSize, formatTable } from '../format-table.js';
+import { setUpProviders } from '../provider-setup.js';
 import { selectModels } from '../select-models.js';
 
 interface LsArgs {
@@ -17,8 +18,10 @@ export const lsCommand: CommandModule<object, LsArgs> = {
     yargs.option('config', { type: 'string', describe: 'models.yaml to read' }).option('model', { type: 'string', array: true, describe: 'list these paths instead' }),
   handler: async (args) => {
     const cwd = process.cwd();
+    const { registry } = await setUpProviders(cwd);
     const selection = await selectModels({
       cwd,
+      registry,
       env: process.env,
       ...(args.config === undefined ? {} : { configPath: args.config }),
       ...(args.model === undefined ? {} : { modelPaths: args.model }),

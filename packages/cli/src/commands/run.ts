@@ -39,6 +39,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const { registry } = await setUpProviders(cwd);
     const selection = await selectModels({
       cwd,
+      registry,
       env: process.env,
       ...(isPath ? { modelPaths: [args.model] } : {}),
       ...(args.config === undefined ? {} : { configPath: args.config }),

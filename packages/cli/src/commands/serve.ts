@@ -42,6 +42,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const { registry, discovered } = await setUpProviders(cwd);
     const selection = await selectModels({
       cwd,
+      registry,
       env: process.env,
       ...(args.config === undefined ? {} : { configPath: args.config }),
       ...(args.model === undefined ? {} : { modelPaths: args.model }),

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { abortOnClose, assertCanChat, collectStream, openModelStream } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { chatCompletionRequestSchema, parseBody } from '../request-schemas.js';
 import { streamSse } from '../stream-sse.js';
 import { toChatRequest } from '../to-chat-request.js';
-import { ChatChunkMapper, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
+import { ChatChunkMapper, createChunkContext, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
 
 /** POST /v1/chat/completions */
 export function chatCompletionsRoute(app: FastifyInstance, options: OpenAIServerOptions): void {
@@ -22,12 +21,7 @@ export function chatCompletionsRoute(app: FastifyInstance, options: OpenAIServer
         return provider.chat(chatRequest, { signal });
       },
     );
-    const context = {
-      id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
-      created: Math.floor(Date.now() / 1000),
-      model: body.model ?? lease.modelId,
-      includeUsage: body.stream_options?.include_usage === true,
-    };
+    const context = createChunkContext('chatcmpl', body, lease.modelId);
     if (body.stream) {
       const mapper = new ChatChunkMapper(context);
       return streamSse(reply, parts, (part) => mapper.map(part), options.keepAliveIntervalMs);

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { abortOnClose, assertCanComplete, collectStream, errorCodes, HeylookError, openModelStream, type CompletionRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { completionRequestSchema, parseBody } from '../request-schemas.js';
 import { streamSse } from '../stream-sse.js';
 import { toGenerationOptions } from '../to-chat-request.js';
-import { CompletionChunkMapper, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
+import { CompletionChunkMapper, createChunkContext, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
 
 /** POST /v1/completions — legacy raw-prompt completions; no chat template. */
 export function completionsRoute(app: FastifyInstance, options: OpenAIServerOptions): void {
@@ -32,12 +31,7 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
         return provider.complete(completion, { signal });
       },
     );
-    const context = {
-      id: `cmpl-${randomUUID().replaceAll('-', '')}`,
-      created: Math.floor(Date.now() / 1000),
-      model: body.model ?? lease.modelId,
-      includeUsage: body.stream_options?.include_usage === true,
-    };
+    const context = createChunkContext('cmpl', body, lease.modelId);
     if (body.stream) {
       const mapper = new CompletionChunkMapper(context);
       return streamSse(reply, parts, (part) => mapper.map(part), options.keepAliveIntervalMs, body.echo ? [mapper.text(prompt)] : []);
