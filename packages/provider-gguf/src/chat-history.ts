@@ -1,4 +1,4 @@
-import type { ChatMessage, ToolCall, ToolDefinition } from '@heylook/core';
+import type { ChatMessage, ToolDefinition } from '@heylook/core';
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, ChatModelResponse } from 'node-llama-cpp';
 
 /**
@@ -67,9 +67,9 @@ export function toChatFunctions(tools: ToolDefinition[]): ChatModelFunctions {
   );
 }
 
-/** node-llama-cpp's parsed call → canonical tool call with JSON arguments. */
-export function toToolCall(index: number, functionName: string, params: unknown): ToolCall {
-  return { id: `call_${index}_${randomSuffix()}`, name: functionName, arguments: JSON.stringify(params ?? {}) };
+/** A fresh id for the tool call at `index` of one response, in OpenAI's `call_...` style. */
+export function toolCallId(index: number): string {
+  return `call_${index}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
 function parseArguments(text: string): unknown {
@@ -78,8 +78,4 @@ function parseArguments(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function randomSuffix(): string {
-  return Math.random().toString(36).slice(2, 10);
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   abortError,
+  assertCanChat,
   BaseProvider,
   errorCodes,
   HeylookError,
@@ -39,7 +40,7 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import { createChatFormat } from './chat-formats.js';
-import { toChatFunctions, toChatHistory, toToolCall } from './chat-history.js';
+import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath } from './gguf-file.js';
 import { sharedLlama } from './llama-instance.js';
@@ -181,15 +182,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     const loaded = this.#requireLoaded();
-    for (const message of request.messages) {
-      if (message.role === 'user' && typeof message.content !== 'string' && message.content.some((part) => part.type === 'image')) {
-        throw new HeylookError(
-          errorCodes.unsupportedCapability,
-          `Model "${this.modelId}" cannot read images: the gguf provider has no vision support yet. Send text only.`,
-          { param: 'messages' },
-        );
-      }
-    }
+    assertCanChat(this, request);
     const forcedTools = this.#forcedTools(request);
     const offersTools = !forcedTools && request.toolChoice !== 'none' && (request.tools?.length ?? 0) > 0;
     if (offersTools && request.responseFormat && request.responseFormat.type !== 'text') {
@@ -376,7 +369,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const toolIds = new Map<number, string>();
     const toolId = (index: number) => {
       let id = toolIds.get(index);
-      if (!id) toolIds.set(index, (id = toToolCall(index, '', null).id));
+      if (!id) toolIds.set(index, (id = toolCallId(index)));
       return id;
     };
     const hooks: GenerationHooks = {
@@ -525,10 +518,12 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
   async #embeddingContext(): Promise<LlamaEmbeddingContext> {
     const loaded = this.#requireLoaded();
-    this.#embedding ??= loaded.model.createEmbeddingContext({
-      contextSize: Math.min(loaded.context.contextSize, loaded.model.trainContextSize),
-      threads: loaded.threads,
-    });
+    this.#embedding ??= loaded.model
+      .createEmbeddingContext({ contextSize: maxEmbedTokens(loaded), threads: loaded.threads })
+      .catch((error: unknown) => {
+        this.#embedding = undefined;
+        throw error;
+      });
     return this.#embedding;
   }
 
