@@ -198,6 +198,22 @@ describe('ModelRouter keep-alive and recovery', () => {
     expect(router.list().find((model) => model.id === 'b')?.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
   });
 
+  it("applies a request's keep-alive to that request only: the next one gets the default again", async () => {
+    const { router, stats } = createTestRouter({ a: {}, b: { keep_alive: -1 } }, { keepAliveMs: 60_000 });
+    (await router.acquire('a', { keepAlive: -1 })).release();
+    expect(router.list()[0]?.pinned).toBe(true);
+    (await router.acquire('a')).release();
+    expect(router.list()[0]).toMatchObject({ pinned: false, expiresAt: expect.any(Date) });
+    (await router.acquire('b')).release();
+    expect(router.list()[1]?.pinned).toBe(true);
+    (await router.acquire('b', { keepAlive: 0 })).release();
+    await tick(5);
+    expect(stats.loaded.has('b')).toBe(false);
+    (await router.acquire('b')).release();
+    await tick(5);
+    expect(stats.loaded.has('b')).toBe(true);
+  });
+
   it('rejects an invalid request keep-alive with a coded error', async () => {
     const { router } = createTestRouter({ a: {} });
     await expect(router.acquire('a', { keepAlive: 'forever' })).rejects.toMatchObject({ code: errorCodes.invalidRequest });

@@ -91,6 +91,9 @@ interface ModelRecord {
   lastUsed: number;
   /** Position in use order (a counter, so LRU is exact within one millisecond). */
   useOrder: number;
+  /** The model's own keep-alive from its config entry, in ms. */
+  configKeepAliveMs?: number;
+  /** The keep-alive in force since the last request ended (that request's, or the default). */
   keepAliveMs?: number;
   expiryTimer?: NodeJS.Timeout;
   expiresAt?: number;
@@ -147,7 +150,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
         lastUsed: 0,
         useOrder: 0,
         sizeKnown: false,
-        ...(entry.keepAlive === undefined ? {} : { keepAliveMs: parseKeepAlive(entry.keepAlive) }),
+        ...(entry.keepAlive === undefined ? {} : { configKeepAliveMs: parseKeepAlive(entry.keepAlive) }),
       };
       this.#records.set(entry.id, record);
       for (const name of [entry.id, ...entry.aliases]) this.#names.set(name, record);
@@ -202,8 +205,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
             this.#startUnload(record, 'broken');
             continue;
           }
-          if (requestKeepAlive !== undefined) record.keepAliveMs = requestKeepAlive;
-          return this.#lease(record, loadedNow ? performance.now() - started : 0);
+          return this.#lease(record, loadedNow ? performance.now() - started : 0, requestKeepAlive);
         case 'loading': {
           loadedNow = true;
           record.loadWaiters++;
@@ -248,7 +250,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       case 'loaded':
         return this.#startUnload(record, 'requested');
       case 'loading':
-        record.keepAliveMs = 0;
         await record.loadPromise!.catch(() => undefined);
         return this.unload(name);
       case 'unloading':
@@ -270,7 +271,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       ...(record.loadedAt === undefined ? {} : { loadedAt: new Date(record.loadedAt) }),
       ...(record.lastUsed ? { lastUsedAt: new Date(record.lastUsed) } : {}),
       ...(record.expiresAt === undefined ? {} : { expiresAt: new Date(record.expiresAt) }),
-      pinned: (record.keepAliveMs ?? this.#keepAliveMs) === Infinity,
+      pinned: this.#keepAliveOf(record) === Infinity,
     }));
   }
 
@@ -321,7 +322,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     return record;
   }
 
-  #lease(record: ModelRecord, loadDurationMs: number): ModelLease {
+  #lease(record: ModelRecord, loadDurationMs: number, keepAliveMs: number | undefined): ModelLease {
     record.leases++;
     record.lastUsed = Date.now();
     record.useOrder = ++this.#useClock;
@@ -336,13 +337,15 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       release: (options = {}) => {
         if (released) return;
         released = true;
-        this.#release(record, options);
+        this.#release(record, options, keepAliveMs);
       },
     };
   }
 
-  #release(record: ModelRecord, options: ReleaseOptions): void {
+  #release(record: ModelRecord, options: ReleaseOptions, keepAliveMs: number | undefined): void {
     record.leases--;
+    // Ollama's semantics: each request's keep_alive (or the default) decides what happens after it.
+    record.keepAliveMs = keepAliveMs ?? record.configKeepAliveMs ?? this.#keepAliveMs;
     record.lastUsed = Date.now();
     record.useOrder = ++this.#useClock;
     if (options.error !== undefined && isHeylookError(options.error) && options.error.fatal && !record.broken) {
@@ -366,7 +369,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
   }
 
   #scheduleExpiry(record: ModelRecord): void {
-    const keepAlive = record.keepAliveMs ?? this.#keepAliveMs;
+    const keepAlive = this.#keepAliveOf(record);
     if (keepAlive === Infinity) return;
     if (keepAlive <= 0) {
       void this.#startUnload(record, 'expired');
@@ -378,6 +381,10 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       if (record.state === 'loaded' && record.leases === 0) void this.#startUnload(record, 'expired');
     }, Math.min(keepAlive, 2 ** 31 - 1));
     record.expiryTimer.unref();
+  }
+
+  #keepAliveOf(record: ModelRecord): number {
+    return record.keepAliveMs ?? record.configKeepAliveMs ?? this.#keepAliveMs;
   }
 
   #clearExpiry(record: ModelRecord): void {
@@ -493,6 +500,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       record.state = 'unloaded';
       record.broken = false;
       record.loadedAt = undefined;
+      record.keepAliveMs = undefined;
       record.unloadPromise = undefined;
       this.#logger.info(`Unloaded model "${record.entry.id}" (${reason})`);
       this.emit('unload', { modelId: record.entry.id, reason });
