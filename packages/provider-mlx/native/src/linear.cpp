@@ -1,0 +1,40 @@
+#include "linear.h"
+
+#include <stdexcept>
+
+namespace heylook {
+
+namespace {
+std::optional<mx::array> take(std::unordered_map<std::string, mx::array>& weights, const std::string& name) {
+  auto found = weights.find(name);
+  if (found == weights.end()) return std::nullopt;
+  mx::array value = found->second;
+  weights.erase(found);
+  return value;
+}
+}  // namespace
+
+Linear::Linear(std::unordered_map<std::string, mx::array>& weights, const std::string& prefix, int bits, int group_size)
+    : bits_(bits), group_size_(group_size) {
+  weight_ = take(weights, prefix + ".weight");
+  if (!weight_) throw std::runtime_error("missing tensor " + prefix + ".weight");
+  scales_ = take(weights, prefix + ".scales");
+  biases_ = take(weights, prefix + ".biases");
+  bias_ = take(weights, prefix + ".bias");
+  if (scales_ && bits_ == 0) throw std::runtime_error(prefix + " is quantized but config.json has no quantization");
+}
+
+mx::array Linear::operator()(const mx::array& x) const {
+  mx::array y = scales_ ? mx::quantized_matmul(x, *weight_, *scales_, biases_, true, group_size_, bits_)
+                        : mx::matmul(x, mx::transpose(*weight_));
+  return bias_ ? mx::add(y, *bias_) : y;
+}
+
+mx::array Linear::rows(const mx::array& indices) const {
+  if (!scales_) return mx::take(*weight_, indices, 0);
+  return mx::dequantize(mx::take(*weight_, indices, 0), mx::take(*scales_, indices, 0),
+                        biases_ ? std::optional<mx::array>(mx::take(*biases_, indices, 0)) : std::nullopt, group_size_,
+                        bits_);
+}
+
+}  // namespace heylook

@@ -1,0 +1,209 @@
+#include "mlx_model.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace heylook {
+
+namespace {
+
+constexpr int kPrefillChunk = 512;
+
+int intField(const Napi::Object& object, const char* name, int fallback) {
+  Napi::Value value = object.Get(name);
+  return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
+}
+
+float floatField(const Napi::Object& object, const char* name, float fallback) {
+  Napi::Value value = object.Get(name);
+  return value.IsNumber() ? value.As<Napi::Number>().FloatValue() : fallback;
+}
+
+std::vector<int> tokensOf(const Napi::Value& value) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(value.Env(), "tokens must be an Int32Array");
+  }
+  auto array = value.As<Napi::Int32Array>();
+  return std::vector<int>(array.Data(), array.Data() + array.ElementLength());
+}
+
+std::vector<float> toVector(const mx::array& array) {
+  mx::array flat = mx::astype(mx::reshape(array, {-1}), mx::float32);
+  mx::eval(flat);
+  const float* data = flat.data<float>();
+  return std::vector<float>(data, data + flat.size());
+}
+
+}  // namespace
+
+Napi::Function MlxModel::Define(Napi::Env env) {
+  return DefineClass(env, "MlxModel",
+                     {
+                         InstanceMethod("load", &MlxModel::Load),
+                         InstanceMethod("step", &MlxModel::Step),
+                         InstanceMethod("trim", &MlxModel::Trim),
+                         InstanceMethod("freeSequence", &MlxModel::FreeSequence),
+                         InstanceMethod("embed", &MlxModel::Embed),
+                         InstanceMethod("unload", &MlxModel::Unload),
+                     });
+}
+
+MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) {
+    throw Napi::TypeError::New(env, "new MlxModel(dir: string, config: object)");
+  }
+  dir_ = info[0].As<Napi::String>().Utf8Value();
+  Napi::Object config = info[1].As<Napi::Object>();
+  Napi::Value type = config.Get("model_type");
+  if (type.IsString()) config_.model_type = type.As<Napi::String>().Utf8Value();
+  config_.hidden_size = intField(config, "hidden_size", 0);
+  config_.num_hidden_layers = intField(config, "num_hidden_layers", 0);
+  config_.num_attention_heads = intField(config, "num_attention_heads", 0);
+  config_.num_key_value_heads = intField(config, "num_key_value_heads", config_.num_attention_heads);
+  config_.head_dim = intField(config, "head_dim", config_.num_attention_heads ? config_.hidden_size / config_.num_attention_heads : 0);
+  config_.vocab_size = intField(config, "vocab_size", 0);
+  config_.rms_norm_eps = floatField(config, "rms_norm_eps", 1e-5f);
+  config_.rope_theta = floatField(config, "rope_theta", 10000.0f);
+  config_.rope_scale = floatField(config, "rope_scale", 1.0f);
+  config_.tie_word_embeddings = config.Get("tie_word_embeddings").ToBoolean();
+  config_.quantization_bits = intField(config, "quantization_bits", 0);
+  config_.quantization_group_size = intField(config, "quantization_group_size", 64);
+  worker_ = std::make_unique<Worker>();
+  settle_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "heylook-mlx", 0, 1);
+  settle_.Unref(env);
+}
+
+MlxModel::~MlxModel() {
+  worker_.reset();  // finishes queued work, then joins
+  settle_.Release();
+}
+
+Napi::Value MlxModel::schedule(Napi::Env env, std::function<Result()> work) {
+  auto* completion = new Completion{Napi::Promise::Deferred::New(env), {}, {}};
+  Napi::Promise promise = completion->deferred.Promise();
+  // Keep the process alive while MLX works: a pending promise alone does not.
+  if (pending_++ == 0) settle_.Ref(env);
+  worker_->post([this, completion, work = std::move(work)] {
+    try {
+      completion->result = work();
+    } catch (const std::exception& error) {
+      completion->error = error.what();
+      if (completion->error.empty()) completion->error = "MLX failed";
+    }
+    settle_.BlockingCall(completion, [this](Napi::Env env, Napi::Function, Completion* done) {
+      if (--pending_ == 0) settle_.Unref(env);
+      if (!done->error.empty()) {
+        done->deferred.Reject(Napi::Error::New(env, done->error).Value());
+      } else if (auto* token = std::get_if<int>(&done->result)) {
+        done->deferred.Resolve(Napi::Number::New(env, *token));
+      } else if (auto* vector = std::get_if<std::vector<float>>(&done->result)) {
+        auto array = Napi::Float32Array::New(env, vector->size());
+        std::copy(vector->begin(), vector->end(), array.Data());
+        done->deferred.Resolve(array);
+      } else {
+        done->deferred.Resolve(env.Undefined());
+      }
+      delete done;
+    });
+  });
+  return promise;
+}
+
+const LlamaModel& MlxModel::model() const {
+  if (!model_) throw std::runtime_error("the model is not loaded");
+  return *model_;
+}
+
+MlxModel::Sequence& MlxModel::sequence(int id) {
+  auto& slot = sequences_[id];
+  if (!slot) slot = std::make_unique<Sequence>(config_.num_hidden_layers);
+  return *slot;
+}
+
+Napi::Value MlxModel::Load(const Napi::CallbackInfo& info) {
+  return schedule(info.Env(), [this]() -> Result {
+    if (!model_) model_ = std::make_unique<LlamaModel>(dir_, config_);
+    return std::monostate{};
+  });
+}
+
+// step(sequence: number, tokens: Int32Array, sampling: object) → Promise<number>
+// Evaluates `tokens` after what the sequence holds, then samples the next token.
+Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
+  const int id = info[0].As<Napi::Number>().Int32Value();
+  std::vector<int> tokens = tokensOf(info[1]);
+  Napi::Object options = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(info.Env());
+  SamplingParams params;
+  params.temperature = floatField(options, "temperature", 0.0f);
+  params.top_k = intField(options, "topK", 0);
+  params.top_p = floatField(options, "topP", 1.0f);
+  params.min_p = floatField(options, "minP", 0.0f);
+  params.repetition_penalty = floatField(options, "repetitionPenalty", 1.0f);
+  params.repetition_context_size = intField(options, "repetitionContextSize", 20);
+  Napi::Value seedValue = options.Get("seed");
+  const bool reseed = seedValue.IsNumber();
+  const uint64_t seed = reseed ? static_cast<uint64_t>(seedValue.As<Napi::Number>().Int64Value()) : 0;
+  if (tokens.empty()) throw Napi::Error::New(info.Env(), "step needs at least one token");
+  return schedule(info.Env(), [this, id, tokens = std::move(tokens), params, reseed, seed]() -> Result {
+    const LlamaModel& llama = model();
+    Sequence& seq = sequence(id);
+    std::optional<mx::array> hidden;
+    for (size_t start = 0; start < tokens.size(); start += kPrefillChunk) {
+      const size_t end = std::min(tokens.size(), start + kPrefillChunk);
+      std::vector<int> chunk(tokens.begin() + start, tokens.begin() + end);
+      mx::array input(chunk.data(), {1, static_cast<int>(chunk.size())}, mx::int32);
+      hidden = llama.hidden(input, seq.cache);
+      std::vector<mx::array> outputs = seq.cache.arrays();
+      outputs.push_back(*hidden);
+      mx::eval(outputs);
+    }
+    seq.tokens.insert(seq.tokens.end(), tokens.begin(), tokens.end());
+    if (reseed) seq.sampler.reseed(seed);
+    return seq.sampler.sample(toVector(llama.logits(*hidden)), params, seq.tokens);
+  });
+}
+
+// trim(sequence: number, keep: number) → Promise<void>: keeps the first `keep` tokens.
+Napi::Value MlxModel::Trim(const Napi::CallbackInfo& info) {
+  const int id = info[0].As<Napi::Number>().Int32Value();
+  const int keep = info[1].As<Napi::Number>().Int32Value();
+  return schedule(info.Env(), [this, id, keep]() -> Result {
+    Sequence& seq = sequence(id);
+    seq.cache.trim(keep);
+    if (static_cast<size_t>(keep) < seq.tokens.size()) seq.tokens.resize(keep);
+    return std::monostate{};
+  });
+}
+
+Napi::Value MlxModel::FreeSequence(const Napi::CallbackInfo& info) {
+  const int id = info[0].As<Napi::Number>().Int32Value();
+  return schedule(info.Env(), [this, id]() -> Result {
+    sequences_.erase(id);
+    return std::monostate{};
+  });
+}
+
+// embed(tokens: Int32Array) → Promise<Float32Array>: mean-pooled final hidden states, L2-normalised.
+Napi::Value MlxModel::Embed(const Napi::CallbackInfo& info) {
+  std::vector<int> tokens = tokensOf(info[0]);
+  if (tokens.empty()) throw Napi::Error::New(info.Env(), "embed needs at least one token");
+  return schedule(info.Env(), [this, tokens = std::move(tokens)]() -> Result {
+    const LlamaModel& llama = model();
+    KvCache cache(config_.num_hidden_layers);
+    mx::array input(tokens.data(), {1, static_cast<int>(tokens.size())}, mx::int32);
+    mx::array pooled = mx::mean(mx::astype(llama.hidden(input, cache), mx::float32), 1);
+    mx::array norm = mx::sqrt(mx::sum(mx::square(pooled), -1, true));
+    return toVector(mx::divide(pooled, mx::maximum(norm, mx::array(1e-12f))));
+  });
+}
+
+Napi::Value MlxModel::Unload(const Napi::CallbackInfo& info) {
+  return schedule(info.Env(), [this]() -> Result {
+    sequences_.clear();
+    model_.reset();
+    return std::monostate{};
+  });
+}
+
+}  // namespace heylook

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include <napi.h>
+
+#include "kv_cache.h"
+#include "llama_model.h"
+#include "sampler.h"
+#include "worker.h"
+
+namespace heylook {
+
+/**
+ * The JS-facing model. Every method that touches MLX posts to this model's worker thread and
+ * returns a promise, resolved on the JS thread through a thread-safe function, so the event
+ * loop never blocks. Sequences are independent KV caches, one per concurrent request.
+ */
+class MlxModel : public Napi::ObjectWrap<MlxModel> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit MlxModel(const Napi::CallbackInfo& info);
+  ~MlxModel() override;
+
+ private:
+  struct Sequence {
+    explicit Sequence(int layers) : cache(layers), sampler(0) {}
+    KvCache cache;
+    std::vector<int> tokens;
+    Sampler sampler;
+  };
+  using Result = std::variant<std::monostate, int, std::vector<float>>;
+  struct Completion {
+    Napi::Promise::Deferred deferred;
+    Result result;
+    std::string error;
+  };
+
+  Napi::Value Load(const Napi::CallbackInfo& info);
+  Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value Trim(const Napi::CallbackInfo& info);
+  Napi::Value FreeSequence(const Napi::CallbackInfo& info);
+  Napi::Value Embed(const Napi::CallbackInfo& info);
+  Napi::Value Unload(const Napi::CallbackInfo& info);
+
+  /** Runs `work` on the worker; its result (or exception) settles the returned promise. */
+  Napi::Value schedule(Napi::Env env, std::function<Result()> work);
+  Sequence& sequence(int id);
+  const LlamaModel& model() const;
+
+  std::string dir_;
+  ModelConfig config_;
+  std::unique_ptr<Worker> worker_;
+  Napi::ThreadSafeFunction settle_;
+  int pending_ = 0;
+  // Touched only on the worker thread.
+  std::unique_ptr<LlamaModel> model_;
+  std::unordered_map<int, std::unique_ptr<Sequence>> sequences_;
+};
+
+}  // namespace heylook

@@ -1,0 +1,60 @@
+#include "sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace heylook {
+
+int Sampler::sample(std::vector<float> logits, const SamplingParams& params, const std::vector<int>& history) {
+  const int vocab = static_cast<int>(logits.size());
+  if (params.repetition_penalty != 1.0f && params.repetition_context_size > 0) {
+    const size_t start = history.size() > static_cast<size_t>(params.repetition_context_size)
+                             ? history.size() - params.repetition_context_size
+                             : 0;
+    for (size_t index = start; index < history.size(); ++index) {
+      const int token = history[index];
+      if (token < 0 || token >= vocab) continue;
+      float& logit = logits[token];
+      logit = logit > 0 ? logit / params.repetition_penalty : logit * params.repetition_penalty;
+    }
+  }
+  if (params.temperature <= 0.0f) {
+    return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+  }
+
+  std::vector<int> order(vocab);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return logits[a] > logits[b]; });
+  size_t keep = order.size();
+  if (params.top_k > 0) keep = std::min(keep, static_cast<size_t>(params.top_k));
+
+  const float max_logit = logits[order[0]];
+  std::vector<double> probabilities(keep);
+  double total = 0;
+  for (size_t index = 0; index < keep; ++index) {
+    probabilities[index] = std::exp((logits[order[index]] - max_logit) / params.temperature);
+    total += probabilities[index];
+  }
+  for (auto& probability : probabilities) probability /= total;
+
+  if (params.min_p > 0.0f) {
+    const double floor = probabilities[0] * params.min_p;
+    size_t cut = 1;
+    while (cut < keep && probabilities[cut] >= floor) ++cut;
+    keep = cut;
+  }
+  if (params.top_p < 1.0f) {
+    double cumulative = 0;
+    size_t cut = 0;
+    while (cut < keep) {
+      cumulative += probabilities[cut++];
+      if (cumulative >= params.top_p) break;
+    }
+    keep = cut;
+  }
+  std::discrete_distribution<size_t> pick(probabilities.begin(), probabilities.begin() + keep);
+  return order[pick(rng_)];
+}
+
+}  // namespace heylook
