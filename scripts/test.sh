@@ -8,6 +8,8 @@ if [ ! -f "$HEYLOOK_FIXTURES/stories260K.gguf" ]; then
   exit 1
 fi
 npx -y pnpm@10 install --frozen-lockfile
+# MLX: the pinned mlx-cpu wheel (pip) and the native addon (cmake-js); idempotent.
+npx -y pnpm@10 run build:native
 npx -y pnpm@10 run build
 log=$(mktemp)
 status=0

@@ -16,3 +16,4 @@ export { PartStream } from './util/part-stream.js';
 export { StopMatcher } from './util/stop-matcher.js';
 export * from './router/open-model-stream.js';
 export * from './provider/assert-capabilities.js';
+export { PrefixSlotPool, type SlotLease } from './util/prefix-slot-pool.js';

@@ -8,6 +8,7 @@ import {
   HeylookError,
   isHeylookError,
   PartStream,
+  PrefixSlotPool,
   StopMatcher,
   type ChatRequest,
   type CompletionRequest,
@@ -44,7 +45,6 @@ import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath } from './gguf-file.js';
 import { sharedLlama } from './llama-instance.js';
-import { SequencePool } from './sequence-pool.js';
 
 /** Below this file size one thread is fastest: thread sync costs more than the tiny matmuls (README). */
 const smallModelBytes = 64 * 1024 * 1024;
@@ -54,7 +54,7 @@ interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
   draft?: { model: LlamaModel; context: LlamaContext };
-  pool: SequencePool;
+  pool: PrefixSlotPool<LlamaContextSequence>;
   chatWrapper: ChatWrapper;
   threads: number;
   fileSize: number;
@@ -146,7 +146,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         ),
       );
       const chatWrapper = await this.#chatWrapper(model);
-      this.#loaded = { llama, model, context, pool: new SequencePool(sequences), chatWrapper, threads, fileSize, ...(draft ? { draft } : {}) };
+      this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, threads, fileSize, ...(draft ? { draft } : {}) };
       if (this.config.embedding) await this.#embeddingContext();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
         contextSize: context.contextSize,
@@ -355,7 +355,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     generate: Generate,
     returnContext: boolean,
   ): AsyncGenerator<StreamPart> {
-    const lease = await loaded.pool.acquire(promptTokens, options.signal);
+    const lease = await loaded.pool.take(promptTokens, options.signal);
     // Stops generation when the caller aborts or stops reading.
     const stopper = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stopper.signal]) : stopper.signal;
@@ -363,7 +363,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const generated: Token[] = [];
     const started = performance.now();
     let firstTokenAt: number | undefined;
-    let cachedTokens = lease.cachedTokens;
+    let cachedTokens = lease.reused;
     // Stop strings are matched here, not by node-llama-cpp, so the text before a stop is kept exactly.
     const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
     const toolIds = new Map<number, string>();
@@ -390,10 +390,10 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
     const run = (async () => {
       if (!this.config.prompt_cache) {
-        await lease.sequence.clearHistory();
+        await lease.slot.clearHistory();
         cachedTokens = 0;
       }
-      return generate(lease.sequence, hooks);
+      return generate(lease.slot, hooks);
     })().then(
       (result) => {
         const held = stops.flush();

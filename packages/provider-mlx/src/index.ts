@@ -1,0 +1,7 @@
+import { mlxProvider } from './mlx-provider.js';
+
+export { createMlxProvider, mlxProvider, VERSION } from './mlx-provider.js';
+export { mlxConfigSchema, type MlxConfig } from './mlx-config.js';
+export { MlxModel } from './mlx-model.js';
+export { nativeAddon } from './native-binding.js';
+export default mlxProvider;

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** An mlx model's `config:` block: heylookitsanllm's keys. Sampling values are the model's defaults. */
+export const mlxConfigSchema = z.object({
+  /** A folder with config.json, *.safetensors and tokenizer.json (Hugging Face / mlx-community layout). */
+  model_path: z.string().min(1, 'must name a model folder'),
+  temperature: z.number().min(0).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().min(0).optional(),
+  min_p: z.number().min(0).max(1).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  repetition_penalty: z.number().min(0).optional(),
+  repetition_context_size: z.number().int().positive().default(20),
+  /** Concurrent requests (each its own KV cache). */
+  parallel: z.number().int().positive().max(64).default(4),
+  /** Ends generation when the model emits BOS, as llama2.c-style models do (see the gguf provider). */
+  stop_on_bos: z.boolean().default(true),
+  stop: z.array(z.string()).default([]),
+  vision: z
+    .literal(false, { message: 'vision models are not supported by the mlx provider yet; set vision: false' })
+    .default(false),
+});
+export type MlxConfig = z.infer<typeof mlxConfigSchema>;

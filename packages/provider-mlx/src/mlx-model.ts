@@ -1,0 +1,250 @@
+import path from 'node:path';
+import {
+  abortError,
+  assertCanChat,
+  BaseProvider,
+  errorCodes,
+  HeylookError,
+  isHeylookError,
+  PrefixSlotPool,
+  StopMatcher,
+  type ChatRequest,
+  type CompletionRequest,
+  type EmbedRequest,
+  type EmbedResult,
+  type FinishReason,
+  type GenerateCallOptions,
+  type GenerationOptions,
+  type LoadOptions,
+  type ModelInfo,
+  type ProviderCapabilities,
+  type StreamPart,
+} from '@heylook/core';
+import type { MlxConfig } from './mlx-config.js';
+import { describeFolder, readModelConfig } from './mlx-folder.js';
+import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
+import { nativeAddon, type NativeModel, type NativeSampling } from './native-binding.js';
+
+interface Slot {
+  id: number;
+  /** Ids the native sequence holds (evaluated), in order. */
+  tokens: number[];
+}
+
+interface Loaded {
+  native: NativeModel;
+  tokenizer: MlxTokenizer;
+  slots: PrefixSlotPool<Slot>;
+  contextLength: number;
+}
+
+/** A model folder (config.json, safetensors, tokenizer.json) decoded by MLX in the native addon. */
+export class MlxModel extends BaseProvider<MlxConfig> {
+  readonly capabilities: ProviderCapabilities;
+  #loaded: Loaded | undefined;
+
+  constructor(...args: ConstructorParameters<typeof BaseProvider<MlxConfig>>) {
+    super(...args);
+    this.capabilities = {
+      chat: true,
+      complete: true,
+      embed: true,
+      tokenize: true,
+      tools: false,
+      jsonSchema: false,
+      vision: false,
+      maxParallel: this.config.parallel,
+    };
+  }
+
+  get modelPath(): string {
+    return path.resolve(this.context.baseDir, this.config.model_path);
+  }
+
+  async load(options: LoadOptions = {}): Promise<void> {
+    if (this.#loaded) return;
+    const dir = this.modelPath;
+    const config = await readModelConfig(dir);
+    options.signal?.throwIfAborted();
+    const addon = nativeAddon();
+    const native = new addon.MlxModel(dir, config.native);
+    try {
+      await native.load();
+    } catch (error) {
+      throw new HeylookError(errorCodes.invalidModelFile, `MLX could not load ${dir}: ${(error as Error).message}`, { cause: error, param: 'model_path' });
+    }
+    const tokenizer = await MlxTokenizer.load(dir, config.raw);
+    const slots = Array.from({ length: this.config.parallel }, (_, index) => ({ id: index + 1, tokens: [] as number[] }));
+    this.#loaded = { native, tokenizer, slots: new PrefixSlotPool(slots, (slot) => slot.tokens), contextLength: config.contextLength };
+    options.onProgress?.({ fraction: 1 });
+  }
+
+  async unload(): Promise<void> {
+    const loaded = this.#loaded;
+    this.#loaded = undefined;
+    await loaded?.native.unload();
+  }
+
+  chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
+    const loaded = this.#require();
+    assertCanChat(this, request);
+    if (request.tools?.length && request.toolChoice !== 'none') {
+      throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" (mlx) does not support tools yet.`, { param: 'tools' });
+    }
+    if (request.responseFormat && request.responseFormat.type !== 'text') {
+      throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" (mlx) cannot enforce JSON output yet.`, { param: 'response_format' });
+    }
+    return this.#stream(loaded, loaded.tokenizer.chatPrompt(request.messages), request, options, false);
+  }
+
+  override complete(request: CompletionRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
+    const loaded = this.#require();
+    if (request.suffix !== undefined) {
+      throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" (mlx) has no fill-in-the-middle support.`, { param: 'suffix' });
+    }
+    const prompt = request.context?.length ? [...request.context, ...loaded.tokenizer.encode(request.prompt, false)] : loaded.tokenizer.encode(request.prompt);
+    if (prompt.length === 0 && loaded.tokenizer.bosId !== undefined) prompt.push(loaded.tokenizer.bosId);
+    return this.#stream(loaded, prompt, request, options, true);
+  }
+
+  override async embed(request: EmbedRequest): Promise<EmbedResult> {
+    const loaded = this.#require();
+    const embeddings: number[][] = [];
+    let promptTokens = 0;
+    for (const [index, text] of request.input.entries()) {
+      let ids = loaded.tokenizer.encode(text);
+      if (ids.length > loaded.contextLength) {
+        if (request.truncate === false) {
+          throw new HeylookError(errorCodes.contextOverflow, `input[${index}] has ${ids.length} tokens, more than the ${loaded.contextLength} this model takes.`, {
+            param: 'input',
+          });
+        }
+        ids = ids.slice(0, loaded.contextLength);
+      }
+      promptTokens += ids.length;
+      const vector = Array.from(await loaded.native.embed(Int32Array.from(ids)));
+      const cut = request.dimensions !== undefined && request.dimensions < vector.length ? vector.slice(0, request.dimensions) : vector;
+      const norm = Math.hypot(...cut) || 1;
+      embeddings.push(cut.map((value) => value / norm));
+    }
+    return { embeddings, usage: { promptTokens } };
+  }
+
+  override async tokenize(text: string): Promise<number[]> {
+    return this.#require().tokenizer.encode(text, false);
+  }
+
+  override async detokenize(tokens: number[]): Promise<string> {
+    return this.#require().tokenizer.decode(tokens);
+  }
+
+  override async countTokens(text: string): Promise<number> {
+    return this.#require().tokenizer.encode(text, false).length;
+  }
+
+  override async info(): Promise<ModelInfo> {
+    return describeFolder(this.modelPath);
+  }
+
+  #stream(loaded: Loaded, prompt: number[], request: GenerationOptions, options: GenerateCallOptions, returnContext: boolean): AsyncIterable<StreamPart> {
+    if (prompt.length >= loaded.contextLength) {
+      throw new HeylookError(
+        errorCodes.contextOverflow,
+        `The prompt is ${prompt.length} tokens, but "${this.modelId}" takes at most ${loaded.contextLength}. Shorten the prompt.`,
+        { param: 'messages' },
+      );
+    }
+    return this.#generate(loaded, prompt, request, options, returnContext);
+  }
+
+  /** Prefill, then one native step per token: abort, stop strings and limits are checked between steps. */
+  async *#generate(loaded: Loaded, prompt: number[], request: GenerationOptions, options: GenerateCallOptions, returnContext: boolean): AsyncGenerator<StreamPart> {
+    const { signal } = options;
+    const lease = await loaded.slots.take(prompt, signal);
+    const { slot } = lease;
+    const started = performance.now();
+    try {
+      if (lease.reused < slot.tokens.length) await loaded.native.trim(slot.id, lease.reused);
+      slot.tokens = slot.tokens.slice(0, lease.reused);
+      const sampling = this.#sampling(request);
+      const maxTokens = request.maxTokens ?? this.config.max_tokens ?? loaded.contextLength - prompt.length;
+      const stopIds = new Set(loaded.tokenizer.eosIds);
+      if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
+      const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
+      const decoder = new IncrementalDecoder(loaded.tokenizer, prompt);
+      const generated: number[] = [];
+
+      let next = await loaded.native.step(slot.id, Int32Array.from(prompt.slice(lease.reused)), {
+        ...sampling,
+        ...(request.seed === undefined ? {} : { seed: request.seed }),
+      });
+      slot.tokens.push(...prompt.slice(lease.reused));
+      const firstTokenAt = performance.now();
+      let reason: FinishReason = 'length';
+      while (generated.length < maxTokens) {
+        if (signal?.aborted) {
+          reason = 'cancelled';
+          break;
+        }
+        if (stopIds.has(next)) {
+          reason = 'stop';
+          break;
+        }
+        generated.push(next);
+        const text = stops.push(decoder.push(next));
+        if (text) yield { type: 'text-delta', text };
+        if (stops.stopped) {
+          reason = 'stop';
+          break;
+        }
+        if (generated.length >= maxTokens || slot.tokens.length + 1 >= loaded.contextLength) break;
+        const fed = next;
+        next = await loaded.native.step(slot.id, Int32Array.from([fed]), sampling);
+        slot.tokens.push(fed);
+      }
+      const held = stops.flush();
+      if (held) yield { type: 'text-delta', text: held };
+      const ended = performance.now();
+      yield {
+        type: 'finish',
+        reason,
+        usage: {
+          promptTokens: prompt.length,
+          completionTokens: generated.length,
+          cachedPromptTokens: lease.reused,
+          timings: { promptMs: firstTokenAt - started, generationMs: ended - firstTokenAt },
+        },
+        ...(returnContext ? { context: [...prompt, ...generated] } : {}),
+      };
+    } catch (error) {
+      // The native cache may be partly updated: forget what the slot holds.
+      slot.tokens = [];
+      await loaded.native.trim(slot.id, 0).catch(() => undefined);
+      if (isHeylookError(error)) throw error;
+      if (signal?.aborted) throw abortError(signal);
+      throw new HeylookError(errorCodes.providerError, `MLX generation failed in "${this.modelId}": ${(error as Error).message}`, { cause: error });
+    } finally {
+      lease.release();
+    }
+  }
+
+  #sampling(request: GenerationOptions): NativeSampling {
+    const topK = request.topK ?? this.config.top_k;
+    const topP = request.topP ?? this.config.top_p;
+    const minP = request.minP ?? this.config.min_p;
+    const penalty = request.repeatPenalty ?? this.config.repetition_penalty;
+    return {
+      temperature: request.temperature ?? this.config.temperature ?? 0.8,
+      ...(topK === undefined ? {} : { topK }),
+      ...(topP === undefined ? {} : { topP }),
+      ...(minP === undefined ? {} : { minP }),
+      ...(penalty === undefined ? {} : { repetitionPenalty: penalty }),
+      repetitionContextSize: request.repeatLastN ?? this.config.repetition_context_size,
+    };
+  }
+
+  #require(): Loaded {
+    if (!this.#loaded) throw new HeylookError(errorCodes.closed, `Model "${this.modelId}" is not loaded.`);
+    return this.#loaded;
+  }
+}

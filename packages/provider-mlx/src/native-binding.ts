@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorCodes, HeylookError } from '@heylook/core';
+
+/** The addon's model object (native/src/mlx_model.h). */
+export interface NativeModel {
+  load(): Promise<void>;
+  step(sequence: number, tokens: Int32Array, sampling: NativeSampling): Promise<number>;
+  trim(sequence: number, keep: number): Promise<void>;
+  freeSequence(sequence: number): Promise<void>;
+  embed(tokens: Int32Array): Promise<Float32Array>;
+  unload(): Promise<void>;
+}
+
+export interface NativeSampling {
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  repetitionContextSize?: number;
+  /** Reseeds the sequence's sampler before this step. */
+  seed?: number;
+}
+
+interface NativeAddon {
+  MlxModel: new (dir: string, config: Record<string, unknown>) => NativeModel;
+  mlxVersion: string;
+}
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let addon: NativeAddon | undefined;
+
+/** The compiled addon: a local build in build/Release, or a coded error saying how to build it. */
+export function nativeAddon(): NativeAddon {
+  if (addon) return addon;
+  const file = path.join(packageRoot, 'build', 'Release', 'heylook_mlx.node');
+  if (!existsSync(file)) {
+    throw new HeylookError(
+      errorCodes.providerNotInstalled,
+      `The MLX addon is not built (${file} is missing). Build it with \`pnpm --filter @heylook/provider-mlx build:native\` ` +
+        '(Linux installs the mlx-cpu wheel with pip; macOS uses MLX_DIR or your Python mlx).',
+    );
+  }
+  addon = createRequire(import.meta.url)(file) as NativeAddon;
+  return addon;
+}

@@ -1,0 +1,148 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorCodes, parseProviderConfig, type ModelEntry, type ProviderPlugin, type StreamPart } from '@heylook/core';
+import ggufProvider from '@heylook/provider-gguf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mlxProvider } from '../src/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
+const context = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: fixtures };
+
+function create<Config>(plugin: ProviderPlugin<Config>, config: Record<string, unknown>) {
+  const entry: ModelEntry = { id: 'm', provider: plugin.providerId, enabled: true, tags: [], aliases: [], config, baseDir: fixtures, source: 'test' };
+  return plugin.create('m', parseProviderConfig(plugin, entry).config, context);
+}
+
+function referenceStory(): string {
+  const provenance = readFileSync(path.join(fixtures, 'PROVENANCE.md'), 'utf8');
+  return provenance.split('-t 0.0`):**')[1]!.split('```')[1]!.split('\n').slice(1, -1).map((line) => line.replace(/^ {2}/, '')).join('\n');
+}
+
+async function collect(stream: AsyncIterable<StreamPart>) {
+  const parts: StreamPart[] = [];
+  for await (const part of stream) parts.push(part);
+  const finish = parts.at(-1) as Extract<StreamPart, { type: 'finish' }>;
+  return { text: parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join(''), finish, parts };
+}
+
+const mlx = create(mlxProvider, { model_path: 'stories260K-hf' });
+const gguf = create(ggufProvider, { model_path: 'stories260K.gguf', n_ctx: 512 });
+beforeAll(async () => {
+  await mlx.load();
+  await gguf.load();
+}, 60_000);
+afterAll(async () => {
+  await mlx.unload();
+  await gguf.unload();
+});
+
+const greedy = { temperature: 0 } as const;
+
+describe('mlx greedy generation on stories260K-hf', () => {
+  it('reproduces the reference story from the BOS token', async () => {
+    const result = await collect(mlx.complete!({ prompt: '', maxTokens: 400, ...greedy }));
+    expect(result.text.slice(0, 565)).toBe(referenceStory());
+    expect(result.finish.reason).toBe('stop');
+  });
+
+  it('continues "Once upon a time" like the reference, and token for token like the gguf provider', async () => {
+    const fromMlx = await collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 400, ...greedy }));
+    const fromGguf = await collect(gguf.complete!({ prompt: 'Once upon a time', maxTokens: 400, ...greedy }));
+    expect(`Once upon a time${fromMlx.text}`.slice(0, 565)).toBe(referenceStory());
+    expect(fromMlx.finish.context).toEqual(fromGguf.finish.context);
+    expect(fromMlx.text).toBe(fromGguf.text);
+    expect(fromMlx.finish.usage).toMatchObject({ promptTokens: 5, completionTokens: fromGguf.finish.usage.completionTokens });
+  });
+});
+
+describe('mlx sampling, stops, limits', () => {
+  it('is reproducible for a seed and differs for another seed', async () => {
+    const sample = (seed: number) => collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 40, temperature: 0.9, seed }));
+    const [a, b, c] = [await sample(42), await sample(42), await sample(7)];
+    expect(a.text).toBe(b.text);
+    expect(a.text).not.toBe(c.text);
+  });
+
+  it('cuts at a stop string, reports length at max tokens', async () => {
+    const stopped = await collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 100, stop: ['Lily'], ...greedy }));
+    expect(stopped).toMatchObject({ text: ', there was a little girl named ', finish: { reason: 'stop' } });
+    const limited = await collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 5, ...greedy }));
+    expect(limited.finish).toMatchObject({ reason: 'length', usage: { completionTokens: 5 } });
+  });
+
+  it('reuses the evaluated prefix of an earlier request', async () => {
+    const base = 'Once upon a time, there was a little girl named Lily. She loved to play outside.';
+    await collect(mlx.complete!({ prompt: base, maxTokens: 2, ...greedy }));
+    const followUp = await collect(mlx.complete!({ prompt: `${base} One day`, maxTokens: 2, ...greedy }));
+    expect(followUp.finish.usage.cachedPromptTokens).toBeGreaterThan(15);
+    const fresh = create(mlxProvider, { model_path: 'stories260K-hf' });
+    await fresh.load();
+    const cold = await collect(fresh.complete!({ prompt: `${base} One day`, maxTokens: 20, ...greedy }));
+    const warm = await collect(mlx.complete!({ prompt: `${base} One day`, maxTokens: 20, ...greedy }));
+    expect(warm.text).toBe(cold.text);
+    await fresh.unload();
+  });
+});
+
+describe('mlx concurrency and cancellation', () => {
+  it('four concurrent requests give their solo outputs', async () => {
+    const prompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird'];
+    const solo = [];
+    for (const prompt of prompts) solo.push((await collect(mlx.complete!({ prompt, maxTokens: 60, ...greedy }))).text);
+    const together = await Promise.all(prompts.map((prompt) => collect(mlx.complete!({ prompt, maxTokens: 60, ...greedy }))));
+    expect(together.map((result) => result.text)).toEqual(solo);
+  });
+
+  it('stops within a token when aborted and the next request is correct', async () => {
+    const controller = new AbortController();
+    let deltas = 0;
+    const parts: StreamPart[] = [];
+    for await (const part of mlx.complete!({ prompt: 'Once upon a time', maxTokens: 300, ...greedy }, { signal: controller.signal })) {
+      parts.push(part);
+      if (part.type === 'text-delta' && ++deltas === 5) controller.abort();
+    }
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', reason: 'cancelled', usage: { completionTokens: 5 } });
+    const next = await collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 400, ...greedy }));
+    expect(`Once upon a time${next.text}`.slice(0, 565)).toBe(referenceStory());
+  });
+});
+
+describe('mlx chat, embeddings, errors', () => {
+  it('chats (no chat template: plain turns) and reports usage', async () => {
+    const result = await collect(mlx.chat({ messages: [{ role: 'user', content: 'Lily went to the park.' }], maxTokens: 10, ...greedy }));
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(result.finish.usage.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('embeds: mean-pooled, normalised, deterministic, real', async () => {
+    const { embeddings } = await mlx.embed!({ input: ['Lily went to the park', 'Lily went to the park', 'A big red ball'] });
+    expect(embeddings[0]).toHaveLength(64);
+    expect(Math.hypot(...embeddings[0]!)).toBeCloseTo(1, 5);
+    expect(embeddings[0]).toEqual(embeddings[1]);
+    expect(embeddings[0]).not.toEqual(embeddings[2]);
+  });
+
+  it('gives coded errors for a missing folder, an unsupported architecture and tools', async () => {
+    await expect(create(mlxProvider, { model_path: 'nope' }).load()).rejects.toMatchObject({ code: errorCodes.modelFileNotFound });
+    const dir = await mkdtemp(path.join(tmpdir(), 'heylook-mlx-'));
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt_neox' }));
+    await expect(create(mlxProvider, { model_path: dir }).load()).rejects.toMatchObject({
+      code: errorCodes.invalidModelFile,
+      message: expect.stringContaining('supported: llama, mistral, qwen2, qwen3'),
+    });
+    expect(() => mlx.chat({ messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'f' }] })).toThrow(
+      expect.objectContaining({ code: errorCodes.unsupportedCapability }),
+    );
+  });
+
+  it('describes the folder without loading it', async () => {
+    const info = await mlxProvider.describe!(mlxProvider.configSchema.parse({ model_path: 'stories260K-hf' }), context);
+    expect(info).toMatchObject({ format: 'mlx', family: 'llama', parameterCount: 260_032, quantization: 'F32', contextLength: 512 });
+    expect(info.files).toHaveLength(4);
+  });
+});
