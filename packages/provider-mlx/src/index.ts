@@ -5,3 +5,4 @@ export { mlxConfigSchema, type MlxConfig } from './mlx-config.js';
 export { MlxModel } from './mlx-model.js';
 export { nativeAddon } from './native-binding.js';
 export default mlxProvider;
+export { convertModel, type ConvertOptions } from './convert-model.js';

@@ -12,6 +12,8 @@ export interface NativeModel {
   freeSequence(sequence: number): Promise<void>;
   embed(tokens: Int32Array): Promise<Float32Array>;
   unload(): Promise<void>;
+  /** Writes a quantized copy of the constructor's folder weights to `destination`/model.safetensors. */
+  quantize(destination: string, bits: number, groupSize: number, embeddings: boolean): Promise<void>;
 }
 
 export interface NativeSampling {

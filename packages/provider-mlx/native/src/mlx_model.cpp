@@ -1,5 +1,7 @@
 #include "mlx_model.h"
 
+#include "convert.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -45,6 +47,7 @@ Napi::Function MlxModel::Define(Napi::Env env) {
                          InstanceMethod("freeSequence", &MlxModel::FreeSequence),
                          InstanceMethod("embed", &MlxModel::Embed),
                          InstanceMethod("unload", &MlxModel::Unload),
+                         InstanceMethod("quantize", &MlxModel::Quantize),
                      });
 }
 
@@ -70,13 +73,15 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);
   worker_ = std::make_unique<Worker>();
-  settle_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "heylook-mlx", 0, 1);
+  settle_ = Napi::ThreadSafeFunction::New(
+      env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "heylook-mlx", 0, 1,
+      [finalized = settle_finalized_](Napi::Env) { *finalized = true; });
   settle_.Unref(env);
 }
 
 MlxModel::~MlxModel() {
   worker_.reset();  // finishes queued work, then joins
-  settle_.Release();
+  if (!*settle_finalized_) settle_.Release();
 }
 
 Napi::Value MlxModel::schedule(Napi::Env env, std::function<Result()> work) {
@@ -202,6 +207,23 @@ Napi::Value MlxModel::Unload(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this]() -> Result {
     sequences_.clear();
     model_.reset();
+    return std::monostate{};
+  });
+}
+
+}  // namespace heylook
+
+namespace heylook {
+
+// quantize(dst: string, bits: number, groupSize: number, embeddings: boolean) → Promise<void>: writes a quantized
+// copy of this model's folder weights (the folder given to the constructor) to dst.
+Napi::Value MlxModel::Quantize(const Napi::CallbackInfo& info) {
+  const std::string dst = info[0].As<Napi::String>().Utf8Value();
+  const int bits = info[1].As<Napi::Number>().Int32Value();
+  const int group_size = info[2].As<Napi::Number>().Int32Value();
+  const bool embeddings = info[3].ToBoolean();
+  return schedule(info.Env(), [this, dst, bits, group_size, embeddings]() -> Result {
+    quantize_checkpoint(dir_, dst, bits, group_size, embeddings);
     return std::monostate{};
   });
 }

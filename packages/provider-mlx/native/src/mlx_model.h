@@ -46,6 +46,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   Napi::Value FreeSequence(const Napi::CallbackInfo& info);
   Napi::Value Embed(const Napi::CallbackInfo& info);
   Napi::Value Unload(const Napi::CallbackInfo& info);
+  Napi::Value Quantize(const Napi::CallbackInfo& info);
 
   /** Runs `work` on the worker; its result (or exception) settles the returned promise. */
   Napi::Value schedule(Napi::Env env, std::function<Result()> work);
@@ -56,6 +57,8 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   ModelConfig config_;
   std::unique_ptr<Worker> worker_;
   Napi::ThreadSafeFunction settle_;
+  /** Set when Node finalized `settle_` itself (environment teardown); it must not be released again. */
+  std::shared_ptr<bool> settle_finalized_ = std::make_shared<bool>(false);
   int pending_ = 0;
   // Touched only on the worker thread.
   std::unique_ptr<LlamaModel> model_;
