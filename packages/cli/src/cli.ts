@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { CliError } from './cli-error.js';
 import { initCommand } from './commands/init.js';
 import { lsCommand } from './commands/ls.js';
+import { mlxCommand } from './commands/mlx.js';
 import { providersCommand } from './commands/providers.js';
 import { psCommand } from './commands/ps.js';
 import { runCommand } from './commands/run.js';
@@ -20,7 +21,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
       .command(runCommand)
       .command(providersCommand)
       .command(initCommand)
-      .demandCommand(1, 'Name a command: heylook serve | ls | ps | run | providers | init')
+      .command(mlxCommand)
+      .demandCommand(1, 'Name a command: heylook serve | ls | ps | run | providers | init | mlx')
       .strict()
       .version(VERSION)
       .help()

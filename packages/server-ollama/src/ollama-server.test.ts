@@ -157,6 +157,7 @@ describe('model listings', () => {
     const tags = (await app.inject({ method: 'GET', url: '/api/tags' })).json();
     const digest = createHash('sha256').update('pretend these are weights').digest('hex');
     expect(tags.models.map((model: { name: string }) => model.name)).toEqual(['echo:latest', 'story:latest', 'tools:latest', 'tagged:7b']);
+    expect(Object.keys(tags.models[0]).sort()).toEqual(['details', 'digest', 'model', 'modified_at', 'name', 'size']);
     expect(tags.models[0]).toMatchObject({
       model: 'echo:latest',
       size: 25,

@@ -17,7 +17,8 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
         .filter((entry) => entry.enabled)
         .map(async (entry) => {
           try {
-            return await listing(router, entry);
+            const { info: _info, ...model } = await listing(router, entry);
+            return model;
           } catch (error) {
             request.log.warn({ err: error, model: entry.id }, 'cannot describe model; leaving it out of /api/tags');
             return undefined;
