@@ -11,6 +11,9 @@ export const mlxConfigSchema = z.object({
   max_tokens: z.number().int().positive().optional(),
   repetition_penalty: z.number().min(0).optional(),
   repetition_context_size: z.number().int().positive().default(20),
+  /** A smaller model with the same tokenizer that proposes tokens for speculative decoding. */
+  draft_model_path: z.string().optional(),
+  num_draft_tokens: z.number().int().positive().max(32).default(4),
   /** Concurrent requests (each its own KV cache). */
   parallel: z.number().int().positive().max(64).default(4),
   /** Ends generation when the model emits BOS, as llama2.c-style models do (see the gguf provider). */

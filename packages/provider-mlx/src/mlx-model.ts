@@ -23,6 +23,8 @@ import {
 import type { MlxConfig } from './mlx-config.js';
 import { describeFolder, readModelConfig } from './mlx-folder.js';
 import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
+import { SpeculativeDecoder } from './speculative-decoder.js';
+import { StepDecoder, type TokenDecoder } from './token-decoder.js';
 import { nativeAddon, type NativeModel, type NativeSampling } from './native-binding.js';
 
 interface Slot {
@@ -33,6 +35,8 @@ interface Slot {
 
 interface Loaded {
   native: NativeModel;
+  /** Draft model for speculative decoding, with sequences mirroring the main model's. */
+  draft?: NativeModel;
   tokenizer: MlxTokenizer;
   slots: PrefixSlotPool<Slot>;
   contextLength: number;
@@ -73,9 +77,16 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     } catch (error) {
       throw new HeylookError(errorCodes.invalidModelFile, `MLX could not load ${dir}: ${(error as Error).message}`, { cause: error, param: 'model_path' });
     }
+    const draft = this.config.draft_model_path ? await this.#loadDraft(config.raw.vocab_size) : undefined;
     const tokenizer = await MlxTokenizer.load(dir, config.raw);
     const slots = Array.from({ length: this.config.parallel }, (_, index) => ({ id: index + 1, tokens: [] as number[] }));
-    this.#loaded = { native, tokenizer, slots: new PrefixSlotPool(slots, (slot) => slot.tokens), contextLength: config.contextLength };
+    this.#loaded = {
+      native,
+      ...(draft ? { draft } : {}),
+      tokenizer,
+      slots: new PrefixSlotPool(slots, (slot) => slot.tokens),
+      contextLength: config.contextLength,
+    };
     options.onProgress?.({ fraction: 1 });
   }
 
@@ -83,6 +94,22 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const loaded = this.#loaded;
     this.#loaded = undefined;
     await loaded?.native.unload();
+    await loaded?.draft?.unload();
+  }
+
+  async #loadDraft(vocabSize: number | undefined): Promise<NativeModel> {
+    const dir = path.resolve(this.context.baseDir, this.config.draft_model_path!);
+    const config = await readModelConfig(dir);
+    if (config.raw.vocab_size !== vocabSize) {
+      throw new HeylookError(
+        errorCodes.invalidConfig,
+        `draft_model_path ${dir} has a vocabulary of ${config.raw.vocab_size}, the model ${vocabSize}: a draft model must share the tokenizer.`,
+        { param: 'draft_model_path' },
+      );
+    }
+    const draft = new (nativeAddon().MlxModel)(dir, config.native);
+    await draft.load();
+    return draft;
   }
 
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
@@ -157,50 +184,48 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return this.#generate(loaded, prompt, request, options, returnContext);
   }
 
-  /** Prefill, then one native step per token: abort, stop strings and limits are checked between steps. */
+  /** Prefill, then decode; abort, stop ids, stop strings and limits are checked after every token. */
   async *#generate(loaded: Loaded, prompt: number[], request: GenerationOptions, options: GenerateCallOptions, returnContext: boolean): AsyncGenerator<StreamPart> {
     const { signal } = options;
     const lease = await loaded.slots.take(prompt, signal);
     const { slot } = lease;
     const started = performance.now();
     try {
-      if (lease.reused < slot.tokens.length) await loaded.native.trim(slot.id, lease.reused);
+      if (lease.reused < slot.tokens.length) {
+        await loaded.native.trim(slot.id, lease.reused);
+        await loaded.draft?.trim(slot.id, lease.reused);
+      }
       slot.tokens = slot.tokens.slice(0, lease.reused);
       const sampling = this.#sampling(request);
-      const maxTokens = request.maxTokens ?? this.config.max_tokens ?? loaded.contextLength - prompt.length;
+      const decoder: TokenDecoder = loaded.draft
+        ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
+        : new StepDecoder(loaded.native, slot.id, sampling);
+      const maxTokens = Math.min(request.maxTokens ?? this.config.max_tokens ?? Infinity, loaded.contextLength - prompt.length);
       const stopIds = new Set(loaded.tokenizer.eosIds);
       if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
       const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
-      const decoder = new IncrementalDecoder(loaded.tokenizer, prompt);
+      const text = new IncrementalDecoder(loaded.tokenizer, prompt);
       const generated: number[] = [];
 
-      let next = await loaded.native.step(slot.id, Int32Array.from(prompt.slice(lease.reused)), {
-        ...sampling,
-        ...(request.seed === undefined ? {} : { seed: request.seed }),
-      });
-      slot.tokens.push(...prompt.slice(lease.reused));
+      let batch = await decoder.start(prompt, lease.reused, request.seed);
+      slot.tokens = decoder.evaluated;
       const firstTokenAt = performance.now();
-      let reason: FinishReason = 'length';
-      while (generated.length < maxTokens) {
-        if (signal?.aborted) {
-          reason = 'cancelled';
-          break;
+      let reason: FinishReason | undefined;
+      while (!reason) {
+        for (const token of batch) {
+          if (signal?.aborted) reason = 'cancelled';
+          else if (stopIds.has(token)) reason = 'stop';
+          if (reason) break;
+          generated.push(token);
+          const delta = stops.push(text.push(token));
+          if (delta) yield { type: 'text-delta', text: delta };
+          if (stops.stopped) reason = 'stop';
+          else if (generated.length >= maxTokens) reason = 'length';
+          if (reason) break;
         }
-        if (stopIds.has(next)) {
-          reason = 'stop';
-          break;
-        }
-        generated.push(next);
-        const text = stops.push(decoder.push(next));
-        if (text) yield { type: 'text-delta', text };
-        if (stops.stopped) {
-          reason = 'stop';
-          break;
-        }
-        if (generated.length >= maxTokens || slot.tokens.length + 1 >= loaded.contextLength) break;
-        const fed = next;
-        next = await loaded.native.step(slot.id, Int32Array.from([fed]), sampling);
-        slot.tokens.push(fed);
+        if (reason) break;
+        batch = await decoder.next();
+        slot.tokens = decoder.evaluated;
       }
       const held = stops.flush();
       if (held) yield { type: 'text-delta', text: held };
@@ -217,9 +242,10 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         ...(returnContext ? { context: [...prompt, ...generated] } : {}),
       };
     } catch (error) {
-      // The native cache may be partly updated: forget what the slot holds.
+      // The native caches may be partly updated: forget what the slot holds.
       slot.tokens = [];
       await loaded.native.trim(slot.id, 0).catch(() => undefined);
+      await loaded.draft?.trim(slot.id, 0).catch(() => undefined);
       if (isHeylookError(error)) throw error;
       if (signal?.aborted) throw abortError(signal);
       throw new HeylookError(errorCodes.providerError, `MLX generation failed in "${this.modelId}": ${(error as Error).message}`, { cause: error });

@@ -8,6 +8,8 @@ import { errorCodes, HeylookError } from '@heylook/core';
 export interface NativeModel {
   load(): Promise<void>;
   step(sequence: number, tokens: Int32Array, sampling: NativeSampling): Promise<number>;
+  /** Evaluates `tokens` at once; out[i] is the token picked after tokens[0..i]. */
+  verify(sequence: number, tokens: Int32Array, sampling: NativeSampling): Promise<Int32Array>;
   trim(sequence: number, keep: number): Promise<void>;
   freeSequence(sequence: number): Promise<void>;
   embed(tokens: Int32Array): Promise<Float32Array>;

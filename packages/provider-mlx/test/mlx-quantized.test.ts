@@ -1,8 +1,8 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseProviderConfig, type ModelEntry, type StreamPart } from '@heylook/core';
+import { errorCodes, parseProviderConfig, type ModelEntry, type StreamPart } from '@heylook/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModel, mlxProvider, nativeAddon } from '../src/index.js';
 import { readModelConfig } from '../src/mlx-folder.js';
@@ -12,13 +12,22 @@ const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../..
 const floatDir = path.join(fixtures, 'stories260K-hf');
 const context = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: fixtures };
 
-function create(modelPath: string) {
-  const entry: ModelEntry = { id: 'q', provider: 'mlx', enabled: true, tags: [], aliases: [], config: { model_path: modelPath }, baseDir: fixtures, source: 'test' };
+function create(modelPath: string, extra: Record<string, unknown> = {}) {
+  const entry: ModelEntry = {
+    id: 'q',
+    provider: 'mlx',
+    enabled: true,
+    tags: [],
+    aliases: [],
+    config: { model_path: modelPath, ...extra },
+    baseDir: fixtures,
+    source: 'test',
+  };
   return mlxProvider.create('q', parseProviderConfig(mlxProvider, entry).config, context);
 }
 
-async function greedyTokens(modelPath: string, maxTokens: number): Promise<{ text: string; context: number[] }> {
-  const model = create(modelPath);
+async function greedyTokens(modelPath: string, maxTokens: number, extra: Record<string, unknown> = {}): Promise<{ text: string; context: number[] }> {
+  const model = create(modelPath, extra);
   await model.load();
   const parts: StreamPart[] = [];
   for await (const part of model.complete!({ prompt: 'Once upon a time', maxTokens, temperature: 0 })) parts.push(part);
@@ -94,5 +103,28 @@ describe('quantized MLX models made with convertModel', () => {
     // or wrong scales give (chance is 1/512).
     expect(agreement).toBeGreaterThan(0.8);
     console.log(`4-bit teacher-forced top-1 agreement: ${(agreement * 100).toFixed(1)}% over ${float.context.length - 1} positions`);
+  });
+});
+
+describe('speculative decoding', () => {
+  it('gives exactly the greedy output of the model alone, with the model as its own draft', async () => {
+    const drafted = await greedyTokens(floatDir, 300, { draft_model_path: floatDir, num_draft_tokens: 4 });
+    expect(drafted.context).toEqual(float.context);
+  });
+
+  it('gives exactly the greedy output of the model alone, with a 4-bit draft', async () => {
+    for (const draftTokens of [2, 6]) {
+      const drafted = await greedyTokens(floatDir, 300, { draft_model_path: q4, num_draft_tokens: draftTokens });
+      expect(drafted.context).toEqual(float.context);
+    }
+  });
+
+  it('refuses a draft with another vocabulary', async () => {
+    const other = path.join(path.dirname(q4), 'other-vocab');
+    await convertModel(floatDir, other);
+    const config = JSON.parse(await readFile(path.join(other, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(path.join(other, 'config.json'), JSON.stringify({ ...config, vocab_size: 32000 }));
+    const model = create(floatDir, { draft_model_path: other });
+    await expect(model.load()).rejects.toMatchObject({ code: errorCodes.invalidConfig, message: expect.stringContaining('must share the tokenizer') });
   });
 });

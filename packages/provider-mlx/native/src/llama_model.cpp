@@ -114,3 +114,12 @@ mx::array LlamaModel::logits(const mx::array& hidden) const {
 }
 
 }  // namespace heylook
+
+namespace heylook {
+
+mx::array LlamaModel::all_logits(const mx::array& hidden) const {
+  mx::array rows = mx::reshape(hidden, {hidden.shape(1), hidden.shape(2)});
+  return mx::astype(lm_head_ ? (*lm_head_)(rows) : embed_(rows), mx::float32);
+}
+
+}  // namespace heylook

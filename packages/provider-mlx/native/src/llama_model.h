@@ -20,6 +20,8 @@ class LlamaModel {
   mx::array hidden(const mx::array& tokens, KvCache& cache) const;
   /** Logits of the last position of `hidden` states: [vocab]. */
   mx::array logits(const mx::array& hidden) const;
+  /** Logits of every position of `hidden` states: [n, vocab]. */
+  mx::array all_logits(const mx::array& hidden) const;
   const ModelConfig& config() const { return config_; }
   std::vector<mx::array> parameters() const;
 

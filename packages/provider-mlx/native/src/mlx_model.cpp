@@ -43,6 +43,7 @@ Napi::Function MlxModel::Define(Napi::Env env) {
                      {
                          InstanceMethod("load", &MlxModel::Load),
                          InstanceMethod("step", &MlxModel::Step),
+                         InstanceMethod("verify", &MlxModel::Verify),
                          InstanceMethod("trim", &MlxModel::Trim),
                          InstanceMethod("freeSequence", &MlxModel::FreeSequence),
                          InstanceMethod("embed", &MlxModel::Embed),
@@ -106,6 +107,10 @@ Napi::Value MlxModel::schedule(Napi::Env env, std::function<Result()> work) {
         auto array = Napi::Float32Array::New(env, vector->size());
         std::copy(vector->begin(), vector->end(), array.Data());
         done->deferred.Resolve(array);
+      } else if (auto* ints = std::get_if<std::vector<int>>(&done->result)) {
+        auto array = Napi::Int32Array::New(env, ints->size());
+        std::copy(ints->begin(), ints->end(), array.Data());
+        done->deferred.Resolve(array);
       } else {
         done->deferred.Resolve(env.Undefined());
       }
@@ -133,39 +138,86 @@ Napi::Value MlxModel::Load(const Napi::CallbackInfo& info) {
   });
 }
 
+namespace {
+
+struct StepOptions {
+  SamplingParams params;
+  bool reseed = false;
+  uint64_t seed = 0;
+};
+
+StepOptions stepOptions(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Object options = info[index].IsObject() ? info[index].As<Napi::Object>() : Napi::Object::New(info.Env());
+  StepOptions result;
+  result.params.temperature = floatField(options, "temperature", 0.0f);
+  result.params.top_k = intField(options, "topK", 0);
+  result.params.top_p = floatField(options, "topP", 1.0f);
+  result.params.min_p = floatField(options, "minP", 0.0f);
+  result.params.repetition_penalty = floatField(options, "repetitionPenalty", 1.0f);
+  result.params.repetition_context_size = intField(options, "repetitionContextSize", 20);
+  Napi::Value seed = options.Get("seed");
+  result.reseed = seed.IsNumber();
+  if (result.reseed) result.seed = static_cast<uint64_t>(seed.As<Napi::Number>().Int64Value());
+  return result;
+}
+
+}  // namespace
+
+mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens) {
+  const LlamaModel& llama = model();
+  std::optional<mx::array> hidden;
+  std::vector<mx::array> chunks;
+  for (size_t start = 0; start < tokens.size(); start += kPrefillChunk) {
+    const size_t end = std::min(tokens.size(), start + kPrefillChunk);
+    std::vector<int> chunk(tokens.begin() + start, tokens.begin() + end);
+    mx::array input(chunk.data(), {1, static_cast<int>(chunk.size())}, mx::int32);
+    hidden = llama.hidden(input, seq.cache);
+    std::vector<mx::array> outputs = seq.cache.arrays();
+    outputs.push_back(*hidden);
+    mx::eval(outputs);
+    chunks.push_back(*hidden);
+  }
+  seq.tokens.insert(seq.tokens.end(), tokens.begin(), tokens.end());
+  return chunks.size() == 1 ? chunks[0] : mx::concatenate(chunks, 1);
+}
+
 // step(sequence: number, tokens: Int32Array, sampling: object) → Promise<number>
 // Evaluates `tokens` after what the sequence holds, then samples the next token.
 Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
   const int id = info[0].As<Napi::Number>().Int32Value();
   std::vector<int> tokens = tokensOf(info[1]);
-  Napi::Object options = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(info.Env());
-  SamplingParams params;
-  params.temperature = floatField(options, "temperature", 0.0f);
-  params.top_k = intField(options, "topK", 0);
-  params.top_p = floatField(options, "topP", 1.0f);
-  params.min_p = floatField(options, "minP", 0.0f);
-  params.repetition_penalty = floatField(options, "repetitionPenalty", 1.0f);
-  params.repetition_context_size = intField(options, "repetitionContextSize", 20);
-  Napi::Value seedValue = options.Get("seed");
-  const bool reseed = seedValue.IsNumber();
-  const uint64_t seed = reseed ? static_cast<uint64_t>(seedValue.As<Napi::Number>().Int64Value()) : 0;
+  const StepOptions options = stepOptions(info, 2);
   if (tokens.empty()) throw Napi::Error::New(info.Env(), "step needs at least one token");
-  return schedule(info.Env(), [this, id, tokens = std::move(tokens), params, reseed, seed]() -> Result {
-    const LlamaModel& llama = model();
+  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
     Sequence& seq = sequence(id);
-    std::optional<mx::array> hidden;
-    for (size_t start = 0; start < tokens.size(); start += kPrefillChunk) {
-      const size_t end = std::min(tokens.size(), start + kPrefillChunk);
-      std::vector<int> chunk(tokens.begin() + start, tokens.begin() + end);
-      mx::array input(chunk.data(), {1, static_cast<int>(chunk.size())}, mx::int32);
-      hidden = llama.hidden(input, seq.cache);
-      std::vector<mx::array> outputs = seq.cache.arrays();
-      outputs.push_back(*hidden);
-      mx::eval(outputs);
+    mx::array hidden = evaluate(seq, tokens);
+    if (options.reseed) seq.sampler.reseed(options.seed);
+    return seq.sampler.sample(toVector(model().logits(hidden)), options.params, seq.tokens);
+  });
+}
+
+// verify(sequence: number, tokens: Int32Array, sampling: object) → Promise<Int32Array>
+// Evaluates `tokens` at once and samples after every one of them: out[i] is the token this
+// model picks after tokens[0..i]. Speculative decoding checks a draft's guesses with it.
+Napi::Value MlxModel::Verify(const Napi::CallbackInfo& info) {
+  const int id = info[0].As<Napi::Number>().Int32Value();
+  std::vector<int> tokens = tokensOf(info[1]);
+  const StepOptions options = stepOptions(info, 2);
+  if (tokens.empty()) throw Napi::Error::New(info.Env(), "verify needs at least one token");
+  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
+    Sequence& seq = sequence(id);
+    const size_t before = seq.tokens.size();
+    mx::array logits = model().all_logits(evaluate(seq, tokens));
+    std::vector<float> all = toVector(logits);
+    const size_t vocab = all.size() / tokens.size();
+    if (options.reseed) seq.sampler.reseed(options.seed);
+    std::vector<int> picks;
+    for (size_t row = 0; row < tokens.size(); ++row) {
+      std::vector<int> history(seq.tokens.begin(), seq.tokens.begin() + before + row + 1);
+      std::vector<float> logits_row(all.begin() + row * vocab, all.begin() + (row + 1) * vocab);
+      picks.push_back(seq.sampler.sample(std::move(logits_row), options.params, history));
     }
-    seq.tokens.insert(seq.tokens.end(), tokens.begin(), tokens.end());
-    if (reseed) seq.sampler.reseed(seed);
-    return seq.sampler.sample(toVector(llama.logits(*hidden)), params, seq.tokens);
+    return picks;
   });
 }
 

@@ -33,7 +33,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
     std::vector<int> tokens;
     Sampler sampler;
   };
-  using Result = std::variant<std::monostate, int, std::vector<float>>;
+  using Result = std::variant<std::monostate, int, std::vector<float>, std::vector<int>>;
   struct Completion {
     Napi::Promise::Deferred deferred;
     Result result;
@@ -42,6 +42,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
 
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value Verify(const Napi::CallbackInfo& info);
   Napi::Value Trim(const Napi::CallbackInfo& info);
   Napi::Value FreeSequence(const Napi::CallbackInfo& info);
   Napi::Value Embed(const Napi::CallbackInfo& info);
@@ -51,6 +52,8 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   /** Runs `work` on the worker; its result (or exception) settles the returned promise. */
   Napi::Value schedule(Napi::Env env, std::function<Result()> work);
   Sequence& sequence(int id);
+  /** Evaluates `tokens` after what `seq` holds (in prefill chunks); returns the final hidden states. */
+  mx::array evaluate(Sequence& seq, const std::vector<int>& tokens);
   const LlamaModel& model() const;
 
   std::string dir_;
