@@ -14,6 +14,13 @@ export const mlxConfigSchema = z.object({
   /** A smaller model with the same tokenizer that proposes tokens for speculative decoding. */
   draft_model_path: z.string().optional(),
   num_draft_tokens: z.number().int().positive().max(32).default(4),
+  /** standard: grows with the context; rotating: at most max_kv_size tokens; quantized: kv_bits per value. */
+  cache_type: z.enum(['standard', 'rotating', 'quantized']).optional(),
+  max_kv_size: z.number().int().positive().optional(),
+  kv_bits: z.union([z.literal(2), z.literal(3), z.literal(4), z.literal(6), z.literal(8)]).optional(),
+  kv_group_size: z.union([z.literal(32), z.literal(64), z.literal(128)]).default(64),
+  /** Tokens kept in full precision before the cache is quantized. */
+  quantized_kv_start: z.number().int().nonnegative().default(5000),
   /** Concurrent requests (each its own KV cache). */
   parallel: z.number().int().positive().max(64).default(4),
   /** Ends generation when the model emits BOS, as llama2.c-style models do (see the gguf provider). */

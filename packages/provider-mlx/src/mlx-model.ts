@@ -71,7 +71,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const config = await readModelConfig(dir);
     options.signal?.throwIfAborted();
     const addon = nativeAddon();
-    const native = new addon.MlxModel(dir, config.native);
+    const native = new addon.MlxModel(dir, { ...config.native, ...this.#cacheOptions(config.native) });
     try {
       await native.load();
     } catch (error) {
@@ -84,7 +84,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       native,
       ...(draft ? { draft } : {}),
       tokenizer,
-      slots: new PrefixSlotPool(slots, (slot) => slot.tokens),
+      // A rotating cache forgets its oldest tokens, so its prefix can't be reused.
+      slots: new PrefixSlotPool(slots, (slot) => (this.#cacheType() === 'rotating' ? [] : slot.tokens)),
       contextLength: config.contextLength,
     };
     options.onProgress?.({ fraction: 1 });
@@ -95,6 +96,33 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     this.#loaded = undefined;
     await loaded?.native.unload();
     await loaded?.draft?.unload();
+  }
+
+  #cacheType(): 'standard' | 'rotating' | 'quantized' {
+    const { cache_type, kv_bits, max_kv_size } = this.config;
+    return cache_type ?? (kv_bits ? 'quantized' : max_kv_size ? 'rotating' : 'standard');
+  }
+
+  /** The native KV cache settings; a quantized cache must divide each token's keys into whole groups. */
+  #cacheOptions(native: Record<string, unknown>): Record<string, number> {
+    const type = this.#cacheType();
+    if (type === 'rotating') {
+      if (!this.config.max_kv_size) throw new HeylookError(errorCodes.invalidConfig, 'cache_type rotating needs max_kv_size.', { param: 'max_kv_size' });
+      return { max_kv_size: this.config.max_kv_size };
+    }
+    if (type === 'quantized') {
+      const width = (native.num_key_value_heads as number) * (native.head_dim as number);
+      const group = this.config.kv_group_size;
+      if (width % group !== 0) {
+        throw new HeylookError(
+          errorCodes.invalidConfig,
+          `kv_group_size ${group} does not divide this model's ${width} key values per token; use ${[32, 64, 128].filter((size) => width % size === 0).join(' or ') || 'cache_type standard'}.`,
+          { param: 'kv_group_size' },
+        );
+      }
+      return { kv_bits: this.config.kv_bits ?? 8, kv_group_size: group, quantized_kv_start: this.config.quantized_kv_start };
+    }
+    return {};
   }
 
   async #loadDraft(vocabSize: number | undefined): Promise<NativeModel> {

@@ -2,35 +2,111 @@
 
 namespace heylook {
 
+std::vector<mx::array> KvCache::quantize(const mx::array& heads) const {
+  // [1, kv_heads, n, head_dim] → [1, n, kv_heads * head_dim], quantized along the last axis.
+  const int n = heads.shape(2);
+  mx::array flat = mx::reshape(mx::transpose(heads, {0, 2, 1, 3}), {1, n, kv_heads_ * head_dim_});
+  return mx::quantize(flat, options_.group_size, options_.bits);
+}
+
+mx::array KvCache::dequantize(const std::vector<mx::array>& parts, int kv_heads, int head_dim) const {
+  mx::array flat = mx::dequantize(parts[0], parts[1], parts[2], options_.group_size, options_.bits);
+  const int n = flat.shape(1);
+  return mx::transpose(mx::reshape(flat, {1, n, kv_heads, head_dim}), {0, 2, 1, 3});
+}
+
 std::pair<mx::array, mx::array> KvCache::update(int layer, const mx::array& keys, const mx::array& values) {
-  auto& k = keys_[layer];
-  auto& v = values_[layer];
-  k = k ? mx::concatenate({*k, keys}, 2) : keys;
-  v = v ? mx::concatenate({*v, values}, 2) : values;
-  return {*k, *v};
+  kv_heads_ = keys.shape(1);
+  head_dim_ = keys.shape(3);
+  Stored& stored = layers_[layer];
+  if (quantized_) {
+    auto append = [](std::vector<mx::array>& parts, std::vector<mx::array> fresh) {
+      if (parts.empty()) {
+        parts = std::move(fresh);
+        return;
+      }
+      for (size_t index = 0; index < parts.size(); ++index) parts[index] = mx::concatenate({parts[index], fresh[index]}, 1);
+    };
+    append(stored.qkeys, quantize(keys));
+    append(stored.qvalues, quantize(values));
+    return {dequantize(stored.qkeys, kv_heads_, head_dim_), dequantize(stored.qvalues, kv_heads_, head_dim_)};
+  }
+  stored.keys = stored.keys ? mx::concatenate({*stored.keys, keys}, 2) : keys;
+  stored.values = stored.values ? mx::concatenate({*stored.values, values}, 2) : values;
+  return {*stored.keys, *stored.values};
+}
+
+mx::array KvCache::keep_tokens(const mx::array& array, int axis, int keep, int tail) {
+  const int length = array.shape(axis);
+  auto range = [&](int start, int stop) {
+    mx::Shape begin(array.ndim(), 0);
+    mx::Shape end = array.shape();
+    begin[axis] = start;
+    end[axis] = stop;
+    return mx::slice(array, begin, end);
+  };
+  if (tail == 0) return range(0, keep);
+  if (keep == 0) return range(length - tail, length);
+  return mx::concatenate({range(0, keep), range(length - tail, length)}, axis);
+}
+
+void KvCache::advance(int tokens) {
+  position_ += tokens;
+  stored_ += tokens;
+  if (options_.max_size > 0 && stored_ > options_.max_size) {
+    const int keep = std::min(options_.keep, options_.max_size / 2);
+    const int tail = options_.max_size - keep;
+    for (Stored& stored : layers_) {
+      if (stored.keys) {
+        stored.keys = keep_tokens(*stored.keys, 2, keep, tail);
+        stored.values = keep_tokens(*stored.values, 2, keep, tail);
+      }
+      for (auto* parts : {&stored.qkeys, &stored.qvalues}) {
+        for (auto& part : *parts) part = keep_tokens(part, 1, keep, tail);
+      }
+    }
+    stored_ = options_.max_size;
+    rotated_ = true;
+  }
+  if (options_.bits > 0 && !quantized_ && position_ >= options_.quantized_start) {
+    for (Stored& stored : layers_) {
+      if (!stored.keys) continue;
+      stored.qkeys = quantize(*stored.keys);
+      stored.qvalues = quantize(*stored.values);
+      stored.keys.reset();
+      stored.values.reset();
+    }
+    quantized_ = true;
+  }
 }
 
 void KvCache::trim(int tokens) {
-  if (tokens >= offset_) return;
-  for (size_t layer = 0; layer < keys_.size(); ++layer) {
-    if (!keys_[layer]) continue;
-    if (tokens == 0) {
-      keys_[layer].reset();
-      values_[layer].reset();
-      continue;
-    }
-    auto shape = keys_[layer]->shape();
-    keys_[layer] = mx::slice(*keys_[layer], {0, 0, 0, 0}, {shape[0], shape[1], tokens, shape[3]});
-    values_[layer] = mx::slice(*values_[layer], {0, 0, 0, 0}, {shape[0], shape[1], tokens, shape[3]});
+  if (tokens >= stored_ && !rotated_) return;
+  if (tokens == 0 || rotated_) {
+    for (Stored& stored : layers_) stored = Stored{};
+    position_ = stored_ = 0;
+    rotated_ = quantized_ = false;
+    return;
   }
-  offset_ = tokens;
+  for (Stored& stored : layers_) {
+    if (stored.keys) {
+      stored.keys = keep_tokens(*stored.keys, 2, tokens, 0);
+      stored.values = keep_tokens(*stored.values, 2, tokens, 0);
+    }
+    for (auto* parts : {&stored.qkeys, &stored.qvalues}) {
+      for (auto& part : *parts) part = keep_tokens(part, 1, tokens, 0);
+    }
+  }
+  position_ = stored_ = tokens;
 }
 
 std::vector<mx::array> KvCache::arrays() const {
   std::vector<mx::array> result;
-  for (size_t layer = 0; layer < keys_.size(); ++layer) {
-    if (keys_[layer]) result.push_back(*keys_[layer]);
-    if (values_[layer]) result.push_back(*values_[layer]);
+  for (const Stored& stored : layers_) {
+    if (stored.keys) result.push_back(*stored.keys);
+    if (stored.values) result.push_back(*stored.values);
+    result.insert(result.end(), stored.qkeys.begin(), stored.qkeys.end());
+    result.insert(result.end(), stored.qvalues.begin(), stored.qvalues.end());
   }
   return result;
 }

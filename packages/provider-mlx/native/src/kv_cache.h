@@ -9,25 +9,52 @@ namespace heylook {
 
 namespace mx = mlx::core;
 
-/** Keys and values of every layer for one sequence: [1, kv_heads, tokens, head_dim]. */
+struct KvCacheOptions {
+  /** Rotating cache: most tokens kept (0 = unbounded). The first `keep` stay (attention sinks). */
+  int max_size = 0;
+  int keep = 4;
+  /** Quantized cache: bits per value (0 = off), group size, and from which token on. */
+  int bits = 0;
+  int group_size = 64;
+  int quantized_start = 0;
+};
+
+/**
+ * Keys and values of every layer for one sequence. Standard: [1, kv_heads, tokens, head_dim],
+ * grown per step. Rotating: bounded to `max_size` tokens. Quantized: stored per token as
+ * [1, tokens, kv_heads * head_dim] packed values + scales + biases, dequantized for attention.
+ */
 class KvCache {
  public:
-  explicit KvCache(int layers) : keys_(layers), values_(layers) {}
+  explicit KvCache(int layers, KvCacheOptions options = {}) : options_(options), layers_(layers) {}
 
-  /** Appends this step's keys and values for `layer`; returns everything cached so far. */
+  /** Adds this step's keys and values for `layer`; returns all keys and values to attend to. */
   std::pair<mx::array, mx::array> update(int layer, const mx::array& keys, const mx::array& values);
-  /** Tokens cached. */
-  int offset() const { return offset_; }
-  /** Called once per forward pass, after every layer was updated. */
-  void advance(int tokens) { offset_ += tokens; }
-  /** Keeps the first `tokens` tokens (prefix reuse). */
+  /** Position of the next token (the RoPE offset): every token ever added. */
+  int position() const { return position_; }
+  /** Called once per forward pass after every layer was updated: rotates and quantizes. */
+  void advance(int tokens);
+  /** Keeps the first `tokens` tokens (prefix reuse); a rotated cache can only be emptied. */
   void trim(int tokens);
   std::vector<mx::array> arrays() const;
 
  private:
-  std::vector<std::optional<mx::array>> keys_;
-  std::vector<std::optional<mx::array>> values_;
-  int offset_ = 0;
+  struct Stored {
+    std::optional<mx::array> keys, values;           // float
+    std::vector<mx::array> qkeys, qvalues;             // quantized: packed, scales, biases
+  };
+  static mx::array keep_tokens(const mx::array& array, int axis, int keep, int tail);
+  std::vector<mx::array> quantize(const mx::array& heads) const;
+  mx::array dequantize(const std::vector<mx::array>& parts, int kv_heads, int head_dim) const;
+
+  KvCacheOptions options_;
+  std::vector<Stored> layers_;
+  int position_ = 0;
+  int stored_ = 0;
+  bool rotated_ = false;
+  bool quantized_ = false;
+  int kv_heads_ = 0;
+  int head_dim_ = 0;
 };
 
 }  // namespace heylook

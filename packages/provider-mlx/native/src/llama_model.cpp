@@ -81,7 +81,7 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
   const int kv_heads = config_.num_key_value_heads;
   const int head_dim = config_.head_dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  const int offset = cache.offset();
+  const int offset = cache.position();
 
   mx::array x = embed_.rows(tokens);
   for (size_t index = 0; index < layers_.size(); ++index) {

@@ -73,6 +73,10 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
   config_.tie_word_embeddings = config.Get("tie_word_embeddings").ToBoolean();
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);
+  cache_options_.max_size = intField(config, "max_kv_size", 0);
+  cache_options_.bits = intField(config, "kv_bits", 0);
+  cache_options_.group_size = intField(config, "kv_group_size", 64);
+  cache_options_.quantized_start = intField(config, "quantized_kv_start", 0);
   worker_ = std::make_unique<Worker>();
   settle_ = Napi::ThreadSafeFunction::New(
       env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "heylook-mlx", 0, 1,
@@ -127,7 +131,7 @@ const LlamaModel& MlxModel::model() const {
 
 MlxModel::Sequence& MlxModel::sequence(int id) {
   auto& slot = sequences_[id];
-  if (!slot) slot = std::make_unique<Sequence>(config_.num_hidden_layers);
+  if (!slot) slot = std::make_unique<Sequence>(config_.num_hidden_layers, cache_options_);
   return *slot;
 }
 
@@ -228,7 +232,8 @@ Napi::Value MlxModel::Trim(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this, id, keep]() -> Result {
     Sequence& seq = sequence(id);
     seq.cache.trim(keep);
-    if (static_cast<size_t>(keep) < seq.tokens.size()) seq.tokens.resize(keep);
+    // A rotated cache can only be emptied; keep the ids in step with what it holds.
+    if (static_cast<size_t>(seq.cache.position()) < seq.tokens.size()) seq.tokens.resize(seq.cache.position());
     return std::monostate{};
   });
 }

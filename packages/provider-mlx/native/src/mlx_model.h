@@ -28,7 +28,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
 
  private:
   struct Sequence {
-    explicit Sequence(int layers) : cache(layers), sampler(0) {}
+    Sequence(int layers, KvCacheOptions options) : cache(layers, options), sampler(0) {}
     KvCache cache;
     std::vector<int> tokens;
     Sampler sampler;
@@ -58,6 +58,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
 
   std::string dir_;
   ModelConfig config_;
+  KvCacheOptions cache_options_;
   std::unique_ptr<Worker> worker_;
   Napi::ThreadSafeFunction settle_;
   /** Set when Node finalized `settle_` itself (environment teardown); it must not be released again. */
