@@ -1,0 +1,65 @@
+// MLX provider vs Python mlx-lm, same mlx-cpu wheel, same folder, same prompt, one run:
+// prompt and generation tokens/s on stories260K-hf and on a generated random-weights Llama.
+// Run after `pnpm build:native && pnpm build`: node bench/mlx-bench.mjs
+// Installs mlx-lm into bench/.mlx-lm (git-ignored) on first use.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseProviderConfig } from '../packages/core/dist/index.js';
+import mlxProvider from '../packages/provider-mlx/dist/index.js';
+import { makeRandomLlama } from './make-random-llama.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../shared/models');
+const pythonPath = path.join(here, '.mlx-lm');
+if (!existsSync(path.join(pythonPath, 'mlx_lm'))) {
+  execFileSync('python3', ['-m', 'pip', 'install', '-q', '--target', pythonPath, 'mlx==0.32.4', 'mlx-cpu==0.32.4', 'mlx-lm==0.32.2'], { stdio: 'inherit' });
+}
+const logger = { debug() {}, info() {}, warn() {}, error() {} };
+const prompt = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. '.repeat(12);
+const maxTokens = 200;
+
+async function ours(dir) {
+  const entry = { id: 'b', provider: 'mlx', enabled: true, tags: [], aliases: [], baseDir: dir, source: 'bench', config: { model_path: dir, stop_on_bos: false, parallel: 1 } };
+  const model = mlxProvider.create('b', parseProviderConfig(mlxProvider, entry).config, { logger, baseDir: dir });
+  await model.load();
+  const run = async () => {
+    let finish;
+    for await (const part of model.complete({ prompt, maxTokens, temperature: 0 })) if (part.type === 'finish') finish = part;
+    // Overwrite the slot so the next run evaluates the whole prompt again.
+    for await (const _part of model.complete({ prompt: 'x', maxTokens: 1 }));
+    return finish.usage;
+  };
+  await run();
+  const usage = await run();
+  await model.unload();
+  return {
+    prompt_tokens: usage.promptTokens,
+    prompt_tps: usage.promptTokens / (usage.timings.promptMs / 1000),
+    generation_tokens: usage.completionTokens,
+    generation_tps: usage.completionTokens / (usage.timings.generationMs / 1000),
+  };
+}
+
+function reference(dir) {
+  const output = execFileSync('python3', [path.join(here, 'mlx-lm-reference.py'), dir, prompt, String(maxTokens)], {
+    env: { ...process.env, PYTHONPATH: pythonPath },
+    encoding: 'utf8',
+  });
+  return JSON.parse(output.trim().split('\n').at(-1));
+}
+
+const random = path.join(tmpdir(), 'heylook-bench-random-llama');
+const { parameters } = await makeRandomLlama(random, { hidden: 512, layers: 8 });
+for (const [name, dir] of [
+  ['stories260K-hf', path.join(fixtures, 'stories260K-hf')],
+  [`random Llama ${(parameters / 1e6).toFixed(0)}M`, random],
+]) {
+  const mine = await ours(dir);
+  const theirs = reference(dir);
+  console.log(`${name}: prompt ${mine.prompt_tokens} tokens, generate ${mine.generation_tokens}`);
+  console.log(`  prompt      heylook ${mine.prompt_tps.toFixed(0)} tok/s   mlx-lm ${theirs.prompt_tps.toFixed(0)} tok/s   ratio ${(mine.prompt_tps / theirs.prompt_tps).toFixed(2)}`);
+  console.log(`  generation  heylook ${mine.generation_tps.toFixed(0)} tok/s   mlx-lm ${theirs.generation_tps.toFixed(0)} tok/s   ratio ${(mine.generation_tps / theirs.generation_tps).toFixed(2)}`);
+}
