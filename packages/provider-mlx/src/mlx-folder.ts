@@ -15,7 +15,14 @@ interface HfConfig {
   vocab_size?: number;
   rms_norm_eps?: number;
   rope_theta?: number;
-  rope_scaling?: { type?: string; rope_type?: string; factor?: number } | null;
+  rope_scaling?: {
+    type?: string;
+    rope_type?: string;
+    factor?: number;
+    low_freq_factor?: number;
+    high_freq_factor?: number;
+    original_max_position_embeddings?: number;
+  } | null;
   tie_word_embeddings?: boolean;
   max_position_embeddings?: number;
   torch_dtype?: string;
@@ -47,17 +54,20 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
   }
   const scaling = raw.rope_scaling;
   const scalingType = scaling?.rope_type ?? scaling?.type;
-  if (scaling && scalingType !== 'linear' && scalingType !== 'default') {
-    throw new HeylookError(errorCodes.invalidModelFile, `${dir}: rope_scaling type "${scalingType}" is not supported by the mlx provider yet.`, { param: 'model_path' });
+  if (scaling && scalingType !== 'linear' && scalingType !== 'default' && scalingType !== 'llama3') {
+    throw new HeylookError(errorCodes.invalidModelFile, `${dir}: rope_scaling type "${scalingType}" is not supported by the mlx provider yet (supported: linear, llama3).`, {
+      param: 'model_path',
+    });
   }
   const heads = raw.num_attention_heads ?? 0;
+  const headDim = raw.head_dim ?? (raw.hidden_size ?? 0) / heads;
   const native = {
     model_type: raw.model_type,
     hidden_size: raw.hidden_size,
     num_hidden_layers: raw.num_hidden_layers,
     num_attention_heads: heads,
     num_key_value_heads: raw.num_key_value_heads ?? heads,
-    head_dim: raw.head_dim ?? (raw.hidden_size ?? 0) / heads,
+    head_dim: headDim,
     vocab_size: raw.vocab_size,
     rms_norm_eps: raw.rms_norm_eps ?? 1e-5,
     rope_theta: raw.rope_theta ?? 10000,
@@ -65,6 +75,7 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
     tie_word_embeddings: raw.tie_word_embeddings ?? false,
     quantization_bits: raw.quantization?.bits ?? 0,
     quantization_group_size: raw.quantization?.group_size ?? 64,
+    ...(scalingType === 'llama3' ? { rope_freqs: llama3RopeFrequencies(headDim, raw.rope_theta ?? 10000, scaling!) } : {}),
   };
   return { raw, native, contextLength: raw.max_position_embeddings ?? 4096 };
 }
@@ -124,4 +135,29 @@ async function safetensorsParameterCount(file: string, bits: number | undefined)
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Llama 3.x RoPE scaling: long wavelengths are stretched by `factor`, short ones kept, the
+ * band between interpolated. Returns the per-pair periods `fast::rope` takes as `freqs`.
+ */
+export function llama3RopeFrequencies(dims: number, base: number, scaling: NonNullable<HfConfig['rope_scaling']>): Float32Array {
+  const factor = scaling.factor ?? 1;
+  const low = scaling.low_freq_factor ?? 1;
+  const high = scaling.high_freq_factor ?? 4;
+  const original = scaling.original_max_position_embeddings ?? 8192;
+  const lowWavelength = original / low;
+  const highWavelength = original / high;
+  const periods = new Float32Array(dims / 2);
+  for (let index = 0; index < dims / 2; index++) {
+    const period = base ** ((2 * index) / dims);
+    const wavelength = 2 * Math.PI * period;
+    if (wavelength < highWavelength) periods[index] = period;
+    else if (wavelength > lowWavelength) periods[index] = period * factor;
+    else {
+      const smooth = (original / wavelength - low) / (high - low);
+      periods[index] = period / ((1 - smooth) / factor + smooth);
+    }
+  }
+  return periods;
 }

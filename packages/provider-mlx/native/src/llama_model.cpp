@@ -59,6 +59,9 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
     layers_.push_back(std::move(layer));
   }
   norm_ = require(weights, "model.norm.weight");
+  if (!config_.rope_freqs.empty()) {
+    rope_freqs_ = mx::array(config_.rope_freqs.data(), {static_cast<int>(config_.rope_freqs.size())}, mx::float32);
+  }
   if (!config_.tie_word_embeddings && weights.count("lm_head.weight")) lm_head_ = Linear(weights, "lm_head", bits, group);
 
   // Materialize the weights now, on this (the worker) thread.
@@ -92,8 +95,9 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
     mx::array v = mx::transpose(mx::reshape(layer.v(h), {1, length, kv_heads, head_dim}), {0, 2, 1, 3});
     if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
     if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
-    q = mx::fast::rope(q, head_dim, false, config_.rope_theta, 1.0f / config_.rope_scale, offset);
-    k = mx::fast::rope(k, head_dim, false, config_.rope_theta, 1.0f / config_.rope_scale, offset);
+    const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
+    q = mx::fast::rope(q, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
+    k = mx::fast::rope(k, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
     auto [keys, values] = cache.update(static_cast<int>(index), k, v);
     mx::array attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, length > 1 ? "causal" : "");
     attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {1, length, heads * head_dim});

@@ -38,6 +38,7 @@ class LlamaModel {
   std::optional<Linear> lm_head_;
   std::vector<Layer> layers_;
   mx::array norm_ = mx::array(0.0f);
+  std::optional<mx::array> rope_freqs_;
   std::vector<mx::array> kept_;
 };
 

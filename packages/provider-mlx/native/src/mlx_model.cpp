@@ -71,6 +71,11 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
   config_.rope_theta = floatField(config, "rope_theta", 10000.0f);
   config_.rope_scale = floatField(config, "rope_scale", 1.0f);
   config_.tie_word_embeddings = config.Get("tie_word_embeddings").ToBoolean();
+  Napi::Value freqs = config.Get("rope_freqs");
+  if (freqs.IsTypedArray() && freqs.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    auto array = freqs.As<Napi::Float32Array>();
+    config_.rope_freqs.assign(array.Data(), array.Data() + array.ElementLength());
+  }
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);
   cache_options_.max_size = intField(config, "max_kv_size", 0);
