@@ -63,3 +63,28 @@ for (const [name, dir] of [
   console.log(`  prompt      heylook ${mine.prompt_tps.toFixed(0)} tok/s   mlx-lm ${theirs.prompt_tps.toFixed(0)} tok/s   ratio ${(mine.prompt_tps / theirs.prompt_tps).toFixed(2)}`);
   console.log(`  generation  heylook ${mine.generation_tps.toFixed(0)} tok/s   mlx-lm ${theirs.generation_tps.toFixed(0)} tok/s   ratio ${(mine.generation_tps / theirs.generation_tps).toFixed(2)}`);
 }
+
+// Concurrent requests are decoded in one batch: aggregate throughput at 1, 2, 4 streams.
+{
+  const entry = { id: 'c', provider: 'mlx', enabled: true, tags: [], aliases: [], baseDir: random, source: 'bench', config: { model_path: random, stop_on_bos: false, parallel: 4 } };
+  const model = mlxProvider.create('c', parseProviderConfig(mlxProvider, entry).config, { logger, baseDir: random });
+  await model.load();
+  const generate = async (seed) => {
+    let tokens = 0;
+    for await (const part of model.complete({ prompt: `Once upon a time ${seed}`, maxTokens: 64, temperature: 0.8, seed })) {
+      if (part.type === 'finish') tokens = part.usage.completionTokens;
+    }
+    return tokens;
+  };
+  let single;
+  for (const streams of [1, 2, 4]) {
+    const started = performance.now();
+    const tokens = (await Promise.all(Array.from({ length: streams }, (_, index) => generate(index + 1)))).reduce((sum, count) => sum + count, 0);
+    const rate = tokens / ((performance.now() - started) / 1000);
+    single ??= rate;
+    console.log(`concurrent x${streams} (random Llama): ${rate.toFixed(1)} tok/s aggregate (${(rate / single).toFixed(2)}x one stream)`);
+  }
+  const stats = model.decodeStats();
+  console.log(`mean decode batch: ${(stats.rows / stats.batches).toFixed(2)} rows`);
+  await model.unload();
+}

@@ -22,6 +22,7 @@ import {
 } from '@heylook/core';
 import type { MlxConfig } from './mlx-config.js';
 import { describeFolder, readModelConfig } from './mlx-folder.js';
+import { DecodeBatcher } from './decode-batcher.js';
 import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
 import { SpeculativeDecoder } from './speculative-decoder.js';
 import { StepDecoder, type TokenDecoder } from './token-decoder.js';
@@ -35,6 +36,7 @@ interface Slot {
 
 interface Loaded {
   native: NativeModel;
+  batcher: DecodeBatcher;
   /** Draft model for speculative decoding, with sequences mirroring the main model's. */
   draft?: NativeModel;
   tokenizer: MlxTokenizer;
@@ -82,6 +84,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const slots = Array.from({ length: this.config.parallel }, (_, index) => ({ id: index + 1, tokens: [] as number[] }));
     this.#loaded = {
       native,
+      batcher: new DecodeBatcher(native),
       ...(draft ? { draft } : {}),
       tokenizer,
       // A rotating cache forgets its oldest tokens, so its prefix can't be reused.
@@ -197,6 +200,12 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return this.#require().tokenizer.encode(text, false).length;
   }
 
+  /** Decode batches run and rows decoded in them since load (rows / batches = mean batch size). */
+  decodeStats(): { batches: number; rows: number } {
+    const { batcher } = this.#require();
+    return { batches: batcher.batches, rows: batcher.rows };
+  }
+
   override async info(): Promise<ModelInfo> {
     return describeFolder(this.modelPath);
   }
@@ -227,7 +236,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       const sampling = this.#sampling(request);
       const decoder: TokenDecoder = loaded.draft
         ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
-        : new StepDecoder(loaded.native, slot.id, sampling);
+        : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling);
       const maxTokens = Math.min(request.maxTokens ?? this.config.max_tokens ?? Infinity, loaded.contextLength - prompt.length);
       const stopIds = new Set(loaded.tokenizer.eosIds);
       if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);

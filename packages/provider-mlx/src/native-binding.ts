@@ -8,6 +8,8 @@ import { errorCodes, HeylookError } from '@heylook/core';
 export interface NativeModel {
   load(): Promise<void>;
   step(sequence: number, tokens: Int32Array, sampling: NativeSampling): Promise<number>;
+  /** One decode step for several sequences in one forward pass: sequence i is fed tokens[i]. */
+  stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: NativeSampling[]): Promise<Int32Array>;
   /** Evaluates `tokens` at once; out[i] is the token picked after tokens[0..i]. */
   verify(sequence: number, tokens: Int32Array, sampling: NativeSampling): Promise<Int32Array>;
   trim(sequence: number, keep: number): Promise<void>;

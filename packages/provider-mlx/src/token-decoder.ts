@@ -1,3 +1,4 @@
+import type { DecodeBatcher } from './decode-batcher.js';
 import type { NativeModel, NativeSampling } from './native-binding.js';
 
 /**
@@ -11,13 +12,14 @@ export interface TokenDecoder {
   readonly evaluated: number[];
 }
 
-/** One model step per token. */
+/** One token per step: the prompt alone, then decode steps batched with other requests'. */
 export class StepDecoder implements TokenDecoder {
   evaluated: number[] = [];
   #last = -1;
 
   constructor(
     private readonly model: NativeModel,
+    private readonly batcher: DecodeBatcher,
     private readonly sequence: number,
     private readonly sampling: NativeSampling,
   ) {}
@@ -33,7 +35,7 @@ export class StepDecoder implements TokenDecoder {
 
   async next(): Promise<number[]> {
     const fed = this.#last;
-    this.#last = await this.model.step(this.sequence, Int32Array.from([fed]), this.sampling);
+    this.#last = await this.batcher.step(this.sequence, fed, this.sampling);
     this.evaluated.push(fed);
     return [this.#last];
   }

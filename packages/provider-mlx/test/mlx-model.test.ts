@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { errorCodes, parseProviderConfig, type ModelEntry, type ProviderPlugin, type StreamPart } from '@heylook/core';
 import ggufProvider from '@heylook/provider-gguf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlxProvider } from '../src/index.js';
+import { MlxModel, mlxProvider } from '../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
@@ -93,8 +93,12 @@ describe('mlx concurrency and cancellation', () => {
     const prompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird'];
     const solo = [];
     for (const prompt of prompts) solo.push((await collect(mlx.complete!({ prompt, maxTokens: 60, ...greedy }))).text);
+    const before = (mlx as MlxModel).decodeStats();
     const together = await Promise.all(prompts.map((prompt) => collect(mlx.complete!({ prompt, maxTokens: 60, ...greedy }))));
     expect(together.map((result) => result.text)).toEqual(solo);
+    // They really were decoded together: on average more than three rows per forward pass.
+    const after = (mlx as MlxModel).decodeStats();
+    expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(3);
   });
 
   it('stops within a token when aborted and the next request is correct', async () => {

@@ -127,3 +127,70 @@ mx::array LlamaModel::all_logits(const mx::array& hidden) const {
 }
 
 }  // namespace heylook
+
+namespace heylook {
+
+mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<KvCache*>& caches) const {
+  const int batch = tokens.shape(0);
+  const int heads = config_.num_attention_heads;
+  const int kv_heads = config_.num_key_value_heads;
+  const int head_dim = config_.head_dim;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
+  auto row = [](const mx::array& array, int index) {
+    mx::Shape begin(array.ndim(), 0);
+    mx::Shape end = array.shape();
+    begin[0] = index;
+    end[0] = index + 1;
+    return mx::slice(array, begin, end);
+  };
+
+  mx::array x = embed_.rows(tokens);  // [batch, 1, hidden]
+  for (size_t index = 0; index < layers_.size(); ++index) {
+    const Layer& layer = layers_[index];
+    mx::array h = mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps);
+    mx::array q = mx::transpose(mx::reshape(layer.q(h), {batch, 1, heads, head_dim}), {0, 2, 1, 3});
+    mx::array k = mx::transpose(mx::reshape(layer.k(h), {batch, 1, kv_heads, head_dim}), {0, 2, 1, 3});
+    mx::array v = mx::transpose(mx::reshape(layer.v(h), {batch, 1, kv_heads, head_dim}), {0, 2, 1, 3});
+    if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
+    if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
+
+    // Each row at its own position, with its own cache; pad the caches to one length.
+    std::vector<mx::array> queries, keys, values, masks;
+    int longest = 0;
+    std::vector<std::pair<mx::array, mx::array>> cached;
+    for (int b = 0; b < batch; ++b) {
+      const int position = caches[b]->position();
+      queries.push_back(mx::fast::rope(row(q, b), head_dim, false, base, 1.0f / config_.rope_scale, position, rope_freqs_));
+      mx::array rotated = mx::fast::rope(row(k, b), head_dim, false, base, 1.0f / config_.rope_scale, position, rope_freqs_);
+      cached.push_back(caches[b]->update(static_cast<int>(index), rotated, row(v, b)));
+      longest = std::max(longest, cached.back().first.shape(2));
+    }
+    for (int b = 0; b < batch; ++b) {
+      auto& [row_keys, row_values] = cached[b];
+      const int pad = longest - row_keys.shape(2);
+      if (pad > 0) {
+        mx::array zeros = mx::zeros({1, kv_heads, pad, head_dim}, row_keys.dtype());
+        row_keys = mx::concatenate({zeros, row_keys}, 2);
+        row_values = mx::concatenate({zeros, row_values}, 2);
+      }
+      keys.push_back(row_keys);
+      values.push_back(row_values);
+      std::vector<float> mask(longest, 0.0f);
+      std::fill(mask.begin(), mask.begin() + pad, -1e9f);
+      masks.push_back(mx::array(mask.data(), {1, 1, 1, longest}, mx::float32));
+    }
+    mx::array attention = mx::fast::scaled_dot_product_attention(
+        mx::concatenate(queries, 0), mx::concatenate(keys, 0), mx::concatenate(values, 0), scale, "",
+        mx::astype(mx::concatenate(masks, 0), q.dtype()));
+    attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {batch, 1, heads * head_dim});
+    x = mx::add(x, layer.o(attention));
+    h = mx::fast::rms_norm(x, layer.post_norm, config_.rms_norm_eps);
+    mx::array gate = layer.gate(h);
+    x = mx::add(x, layer.down(mx::multiply(mx::multiply(gate, mx::sigmoid(gate)), layer.up(h))));
+  }
+  for (KvCache* cache : caches) cache->advance(1);
+  return mx::fast::rms_norm(x, norm_, config_.rms_norm_eps);
+}
+
+}  // namespace heylook

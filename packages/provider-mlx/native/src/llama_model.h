@@ -18,6 +18,12 @@ class LlamaModel {
 
   /** Runs `tokens` ([1, n]) through the model, appending to `cache`; returns final hidden states [1, n, hidden]. */
   mx::array hidden(const mx::array& tokens, KvCache& cache) const;
+  /**
+   * One decode step for several sequences at once: `tokens` is [batch, 1], `caches[b]` the
+   * cache of row b. Rows attend only to their own cache (left-padded, masked). Returns the
+   * final hidden states [batch, 1, hidden].
+   */
+  mx::array hidden_batch(const mx::array& tokens, const std::vector<KvCache*>& caches) const;
   /** Logits of the last position of `hidden` states: [vocab]. */
   mx::array logits(const mx::array& hidden) const;
   /** Logits of every position of `hidden` states: [n, vocab]. */

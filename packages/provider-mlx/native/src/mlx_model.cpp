@@ -44,6 +44,7 @@ Napi::Function MlxModel::Define(Napi::Env env) {
                          InstanceMethod("load", &MlxModel::Load),
                          InstanceMethod("step", &MlxModel::Step),
                          InstanceMethod("verify", &MlxModel::Verify),
+                         InstanceMethod("stepBatch", &MlxModel::StepBatch),
                          InstanceMethod("trim", &MlxModel::Trim),
                          InstanceMethod("freeSequence", &MlxModel::FreeSequence),
                          InstanceMethod("embed", &MlxModel::Embed),
@@ -155,8 +156,8 @@ struct StepOptions {
   uint64_t seed = 0;
 };
 
-StepOptions stepOptions(const Napi::CallbackInfo& info, size_t index) {
-  Napi::Object options = info[index].IsObject() ? info[index].As<Napi::Object>() : Napi::Object::New(info.Env());
+StepOptions stepOptions(Napi::Env env, const Napi::Value& value) {
+  Napi::Object options = value.IsObject() ? value.As<Napi::Object>() : Napi::Object::New(env);
   StepOptions result;
   result.params.temperature = floatField(options, "temperature", 0.0f);
   result.params.top_k = intField(options, "topK", 0);
@@ -195,7 +196,7 @@ mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens) {
 Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
   const int id = info[0].As<Napi::Number>().Int32Value();
   std::vector<int> tokens = tokensOf(info[1]);
-  const StepOptions options = stepOptions(info, 2);
+  const StepOptions options = stepOptions(info.Env(), info[2]);
   if (tokens.empty()) throw Napi::Error::New(info.Env(), "step needs at least one token");
   return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
     Sequence& seq = sequence(id);
@@ -205,13 +206,50 @@ Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
   });
 }
 
+// stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: object[]) → Promise<Int32Array>
+// One decode step for several sequences in one forward pass: sequence i is fed tokens[i] and
+// its next token is out[i]. Sequences must already hold their prompt.
+Napi::Value MlxModel::StepBatch(const Napi::CallbackInfo& info) {
+  std::vector<int> ids = tokensOf(info[0]);
+  std::vector<int> tokens = tokensOf(info[1]);
+  if (ids.empty() || ids.size() != tokens.size() || !info[2].IsArray()) {
+    throw Napi::TypeError::New(info.Env(), "stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: object[]) with equal lengths");
+  }
+  Napi::Array samplingArray = info[2].As<Napi::Array>();
+  std::vector<StepOptions> options;
+  for (uint32_t index = 0; index < samplingArray.Length(); ++index) options.push_back(stepOptions(info.Env(), samplingArray.Get(index)));
+  if (options.size() != ids.size()) throw Napi::TypeError::New(info.Env(), "one sampling object per sequence");
+  return schedule(info.Env(), [this, ids = std::move(ids), tokens = std::move(tokens), options = std::move(options)]() -> Result {
+    std::vector<KvCache*> caches;
+    for (int id : ids) caches.push_back(&sequence(id).cache);
+    mx::array input(tokens.data(), {static_cast<int>(tokens.size()), 1}, mx::int32);
+    mx::array hidden = model().hidden_batch(input, caches);
+    std::vector<mx::array> outputs{hidden};
+    for (KvCache* cache : caches) {
+      std::vector<mx::array> arrays = cache->arrays();
+      outputs.insert(outputs.end(), arrays.begin(), arrays.end());
+    }
+    mx::eval(outputs);
+    std::vector<float> all = toVector(model().all_logits(mx::reshape(hidden, {1, hidden.shape(0), hidden.shape(2)})));
+    const size_t vocab = all.size() / ids.size();
+    std::vector<int> picks;
+    for (size_t row = 0; row < ids.size(); ++row) {
+      Sequence& seq = sequence(ids[row]);
+      seq.tokens.push_back(tokens[row]);
+      std::vector<float> logits(all.begin() + row * vocab, all.begin() + (row + 1) * vocab);
+      picks.push_back(seq.sampler.sample(std::move(logits), options[row].params, seq.tokens));
+    }
+    return picks;
+  });
+}
+
 // verify(sequence: number, tokens: Int32Array, sampling: object) → Promise<Int32Array>
 // Evaluates `tokens` at once and samples after every one of them: out[i] is the token this
 // model picks after tokens[0..i]. Speculative decoding checks a draft's guesses with it.
 Napi::Value MlxModel::Verify(const Napi::CallbackInfo& info) {
   const int id = info[0].As<Napi::Number>().Int32Value();
   std::vector<int> tokens = tokensOf(info[1]);
-  const StepOptions options = stepOptions(info, 2);
+  const StepOptions options = stepOptions(info.Env(), info[2]);
   if (tokens.empty()) throw Napi::Error::New(info.Env(), "verify needs at least one token");
   return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
     Sequence& seq = sequence(id);

@@ -43,6 +43,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Verify(const Napi::CallbackInfo& info);
+  Napi::Value StepBatch(const Napi::CallbackInfo& info);
   Napi::Value Trim(const Napi::CallbackInfo& info);
   Napi::Value FreeSequence(const Napi::CallbackInfo& info);
   Napi::Value Embed(const Napi::CallbackInfo& info);
