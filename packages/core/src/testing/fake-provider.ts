@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { abortError, errorCodes, HeylookError } from '../errors/heylook-error.js';
+import { assertCanChat } from '../provider/assert-capabilities.js';
 import {
   BaseProvider,
   type GenerateCallOptions,
@@ -98,6 +99,7 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
 
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     this.#assertLoaded();
+    assertCanChat(this, request);
     const lastUser = [...request.messages].reverse().find((message) => message.role === 'user');
     const userText =
       typeof lastUser?.content === 'string'

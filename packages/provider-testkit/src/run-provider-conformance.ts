@@ -1,0 +1,210 @@
+import {
+  errorCodes,
+  isHeylookError,
+  isProviderPlugin,
+  parseProviderConfig,
+  supportedSpecificationVersions,
+  type BaseProvider,
+  type ModelEntry,
+  type ProviderContext,
+  type ProviderPlugin,
+  type StreamPart,
+} from '@heylook/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+export interface ConformanceOptions {
+  /** Shown in the test names. */
+  name: string;
+  plugin: ProviderPlugin<unknown>;
+  /** The model's `config:` block, as in models.yaml. */
+  config: Record<string, unknown>;
+  /** Folder relative paths in `config` resolve against. */
+  baseDir: string;
+  /** A prompt the model answers with at least a few tokens. */
+  prompt?: string;
+}
+
+type Finish = Extract<StreamPart, { type: 'finish' }>;
+
+async function read(stream: AsyncIterable<StreamPart>, onPart?: (part: StreamPart, index: number) => void) {
+  const parts: StreamPart[] = [];
+  for await (const part of stream) {
+    parts.push(part);
+    onPart?.(part, parts.length);
+  }
+  return parts;
+}
+
+/** The stream contract: text deltas, then exactly one finish part, last, with sane usage. */
+function expectWellFormed(parts: StreamPart[], maxTokens?: number): Finish {
+  const finishes = parts.filter((part) => part.type === 'finish');
+  expect(finishes).toHaveLength(1);
+  expect(parts.at(-1)).toBe(finishes[0]);
+  const finish = finishes[0] as Finish;
+  expect(['stop', 'length', 'tool-calls', 'cancelled', 'error']).toContain(finish.reason);
+  for (const value of [finish.usage.promptTokens, finish.usage.completionTokens]) {
+    expect(Number.isInteger(value) && value >= 0).toBe(true);
+  }
+  if (maxTokens !== undefined) expect(finish.usage.completionTokens).toBeLessThanOrEqual(maxTokens);
+  for (const part of parts) {
+    if (part.type === 'text-delta') expect(typeof part.text === 'string' && part.text.length > 0).toBe(true);
+  }
+  return finish;
+}
+
+const text = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
+
+/**
+ * Registers vitest suites that check a provider keeps the v1 contract: plugin shape, load and
+ * unload lifetimes, stream shape, limits, stop strings, cancellation, concurrency up to
+ * `maxParallel`, and the optional capabilities it declares. Call it from a test file.
+ */
+export function runProviderConformance(options: ConformanceOptions): void {
+  const { plugin, name } = options;
+  const prompt = options.prompt ?? 'Once upon a time';
+  const context: ProviderContext = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: options.baseDir };
+  const entry: ModelEntry = {
+    id: `conformance-${plugin.providerId}`,
+    provider: plugin.providerId,
+    enabled: true,
+    tags: [],
+    aliases: [],
+    config: options.config,
+    baseDir: options.baseDir,
+    source: 'conformance',
+  };
+  let model: BaseProvider;
+
+  describe(`provider conformance: ${name}`, () => {
+    beforeAll(async () => {
+      model = plugin.create(entry.id, parseProviderConfig(plugin, entry).config, context);
+      await model.load();
+    }, 120_000);
+    afterAll(async () => {
+      await model.unload();
+    });
+
+    it('is a v1 plugin whose config schema accepts the config', () => {
+      expect(isProviderPlugin(plugin)).toBe(true);
+      expect(supportedSpecificationVersions).toContain(plugin.specificationVersion);
+      expect(plugin.providerId).toMatch(/^[a-z][\w-]*$/);
+      expect(plugin.configSchema.safeParse(options.config).success).toBe(true);
+    });
+
+    it('declares its capabilities explicitly, and has the methods it declares', () => {
+      const capabilities = model.capabilities;
+      for (const key of ['chat', 'complete', 'embed', 'tokenize', 'tools', 'jsonSchema', 'vision'] as const) {
+        expect(typeof capabilities[key]).toBe('boolean');
+      }
+      expect(Number.isInteger(capabilities.maxParallel) && capabilities.maxParallel >= 1).toBe(true);
+      if (capabilities.complete) expect(typeof model.complete).toBe('function');
+      if (capabilities.embed) expect(typeof model.embed).toBe('function');
+      if (capabilities.tokenize) expect(typeof model.tokenize).toBe('function');
+    });
+
+    it('streams a chat answer: deltas, then one finish with usage; max tokens → length', async () => {
+      const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 8, temperature: 0 }));
+      const finish = expectWellFormed(parts, 8);
+      expect(finish.usage.promptTokens).toBeGreaterThan(0);
+      expect(finish.usage.completionTokens).toBeGreaterThan(0);
+      expect(['stop', 'length']).toContain(finish.reason);
+      const limited = expectWellFormed(await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 2, temperature: 0 })), 2);
+      if (limited.usage.completionTokens === 2) expect(limited.reason).toBe('length');
+    });
+
+    it('is deterministic when greedy', async () => {
+      const request = { messages: [{ role: 'user' as const, content: prompt }], maxTokens: 12, temperature: 0 };
+      expect(text(await read(model.chat(request)))).toBe(text(await read(model.chat(request))));
+    });
+
+    it('never emits a stop string', async () => {
+      const full = text(await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 24, temperature: 0 })));
+      const stop = full.trim().split(/\s+/)[2];
+      if (!stop) return;
+      const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 24, temperature: 0, stop: [stop] }));
+      expect(text(parts)).not.toContain(stop);
+      expect(expectWellFormed(parts).reason).toBe('stop');
+    });
+
+    it('stops soon after its signal aborts, and answers the next request', async () => {
+      const controller = new AbortController();
+      const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 200, temperature: 0 }, { signal: controller.signal }), (part, index) => {
+        if (part.type === 'text-delta' && index >= 2) controller.abort();
+      }).catch((error: unknown) => {
+        expect(isHeylookError(error) && error.code === errorCodes.aborted).toBe(true);
+        return undefined;
+      });
+      if (parts) {
+        const finish = expectWellFormed(parts);
+        expect(finish.reason).toBe('cancelled');
+        expect(finish.usage.completionTokens).toBeLessThan(20);
+      }
+      expectWellFormed(await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 4, temperature: 0 })), 4);
+    });
+
+    it('serves maxParallel requests at once', async () => {
+      const count = Math.min(model.capabilities.maxParallel, 4);
+      const results = await Promise.all(
+        Array.from({ length: count }, () => read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 6, temperature: 0 }))),
+      );
+      const texts = results.map((parts) => {
+        expectWellFormed(parts, 6);
+        return text(parts);
+      });
+      expect(new Set(texts).size).toBe(1);
+    });
+
+    it('completes raw prompts when it says it can', async () => {
+      if (!model.capabilities.complete) return;
+      const finish = expectWellFormed(await read(model.complete!({ prompt, maxTokens: 6, temperature: 0 })), 6);
+      expect(finish.usage.completionTokens).toBeGreaterThan(0);
+    });
+
+    it('embeds into finite vectors of one size when it says it can', async () => {
+      if (!model.capabilities.embed) return;
+      const result = await model.embed!({ input: [prompt, `${prompt} again`] });
+      expect(result.embeddings).toHaveLength(2);
+      expect(result.embeddings[0]!.length).toBeGreaterThan(0);
+      expect(result.embeddings[1]).toHaveLength(result.embeddings[0]!.length);
+      expect(result.embeddings.flat().every(Number.isFinite)).toBe(true);
+      expect(result.usage.promptTokens).toBeGreaterThan(0);
+    });
+
+    it('counts tokens like it tokenizes when it says it can', async () => {
+      if (!model.capabilities.tokenize) return;
+      const tokens = await model.tokenize!(prompt);
+      expect(tokens.length).toBeGreaterThan(0);
+      if (model.countTokens) expect(await model.countTokens(prompt)).toBe(tokens.length);
+    });
+
+    it('rejects what it cannot do with coded errors, not crashes', async () => {
+      const attempts: (() => unknown)[] = [];
+      if (!model.capabilities.vision) {
+        attempts.push(() => model.chat({ messages: [{ role: 'user', content: [{ type: 'image', data: new Uint8Array([1, 2, 3]) }] }] }));
+      }
+      for (const attempt of attempts) {
+        let caught: unknown;
+        try {
+          await read(attempt() as AsyncIterable<StreamPart>);
+        } catch (error) {
+          caught = error;
+        }
+        expect(isHeylookError(caught)).toBe(true);
+      }
+    });
+
+    it('unloads idempotently and refuses work afterwards with a coded error', async () => {
+      const spare = plugin.create(`${entry.id}-spare`, parseProviderConfig(plugin, entry).config, context);
+      await spare.load();
+      await spare.unload();
+      await spare.unload();
+      let caught: unknown;
+      try {
+        await read(spare.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 2 }));
+      } catch (error) {
+        caught = error;
+      }
+      expect(isHeylookError(caught)).toBe(true);
+    });
+  });
+}
