@@ -51,7 +51,7 @@ describe('heylook serve', () => {
     expect(health.status).toBe('ok');
     expect(health.models.map((model) => model.id)).toEqual(['stories']);
     const ps = await runCli(['ps', '--port', new URL(cli.url).port], { cwd: dir, env });
-    expect(ps.stdout).toMatch(/^ID\s+PROVIDER\s+STATE\s+SIZE\s+ACTIVE\s+UNLOADS IN\nstories\s+llama_cpp\s+loaded\s+\d+(\.\d)? MB\s+0\s+\d+s$/m);
+    expect(ps.stdout).toMatch(/^ID\s+PROVIDER\s+STATE\s+SIZE\s+ACTIVE\s+UNLOADS IN\nstories\s+llama_cpp\s+loaded\s+\d+(\.\d)? MiB\s+0\s+\d+s$/m);
 
     const openai = (await (await fetch(`${cli.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('stories') })).json()) as {
       usage: { completion_tokens: number };
@@ -163,7 +163,7 @@ describe('heylook init, ls and providers', () => {
     expect(await readFile(path.join(dir, 'models.yaml'), 'utf8')).toBe(text);
 
     const ls = await runCli(['ls'], { cwd: dir, env });
-    expect(ls.stdout).toMatch(/stories260K\s+gguf\s+1\.2 MB\s+yes/);
+    expect(ls.stdout).toMatch(/stories260K\s+gguf\s+1\.1 MiB\s+yes/);
   });
 
   it('ps says clearly when no server answers', async () => {

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { formatBytes } from '@heylook/core';
 import type { CommandModule } from 'yargs';
-import { formatSize, formatTable } from '../format-table.js';
+import { formatTable } from '../format-table.js';
 import { setUpProviders } from '../provider-setup.js';
 import { selectModels } from '../select-models.js';
 
@@ -30,7 +31,7 @@ export const lsCommand: CommandModule<object, LsArgs> = {
       selection.models.map(async (model) => {
         const modelPath = typeof model.config.model_path === 'string' ? path.resolve(model.baseDir, model.config.model_path) : '';
         const size = modelPath ? await pathSize(modelPath) : undefined;
-        return [model.id, model.provider, formatSize(size), model.enabled ? 'yes' : 'no', modelPath || '-'];
+        return [model.id, model.provider, (size === undefined ? '-' : formatBytes(size)), model.enabled ? 'yes' : 'no', modelPath || '-'];
       }),
     );
     process.stdout.write(`models from ${selection.origin}\n${formatTable(['ID', 'PROVIDER', 'SIZE', 'ENABLED', 'PATH'], rows)}\n`);

@@ -1,6 +1,7 @@
+import { formatBytes } from '@heylook/core';
 import type { CommandModule } from 'yargs';
 import { CliError } from '../cli-error.js';
-import { formatSize, formatTable } from '../format-table.js';
+import { formatTable } from '../format-table.js';
 
 interface PsArgs {
   host: string;
@@ -38,7 +39,7 @@ export const psCommand: CommandModule<object, PsArgs> = {
       model.id,
       model.provider,
       model.state,
-      formatSize(model.size ?? undefined),
+      (model.size === null ? '-' : formatBytes(model.size)),
       String(model.active_requests),
       model.pinned ? 'never' : model.expires_at ? `${Math.max(0, Math.round((Date.parse(model.expires_at) - Date.now()) / 1000))}s` : 'when idle',
     ]);

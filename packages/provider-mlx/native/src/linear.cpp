@@ -1,26 +1,17 @@
 #include "linear.h"
 
+#include "weights.h"
+
 #include <stdexcept>
 
 namespace heylook {
 
-namespace {
-std::optional<mx::array> take(std::unordered_map<std::string, mx::array>& weights, const std::string& name) {
-  auto found = weights.find(name);
-  if (found == weights.end()) return std::nullopt;
-  mx::array value = found->second;
-  weights.erase(found);
-  return value;
-}
-}  // namespace
-
 Linear::Linear(std::unordered_map<std::string, mx::array>& weights, const std::string& prefix, int bits, int group_size)
     : bits_(bits), group_size_(group_size) {
-  weight_ = take(weights, prefix + ".weight");
-  if (!weight_) throw std::runtime_error("missing tensor " + prefix + ".weight");
-  scales_ = take(weights, prefix + ".scales");
-  biases_ = take(weights, prefix + ".biases");
-  bias_ = take(weights, prefix + ".bias");
+  weight_ = take_required(weights, prefix + ".weight");
+  scales_ = take_optional(weights, prefix + ".scales");
+  biases_ = take_optional(weights, prefix + ".biases");
+  bias_ = take_optional(weights, prefix + ".bias");
   if (scales_ && bits_ == 0) throw std::runtime_error(prefix + " is quantized but config.json has no quantization");
 }
 

@@ -1,30 +1,12 @@
 #include "llama_model.h"
 
+#include "weights.h"
+
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
 namespace heylook {
-
-namespace {
-
-mx::array require(std::unordered_map<std::string, mx::array>& weights, const std::string& name) {
-  auto found = weights.find(name);
-  if (found == weights.end()) throw std::runtime_error("missing tensor " + name);
-  mx::array value = found->second;
-  weights.erase(found);
-  return value;
-}
-
-std::optional<mx::array> optional(std::unordered_map<std::string, mx::array>& weights, const std::string& name) {
-  auto found = weights.find(name);
-  if (found == weights.end()) return std::nullopt;
-  mx::array value = found->second;
-  weights.erase(found);
-  return value;
-}
-
-}  // namespace
 
 LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : config_(config) {
   std::unordered_map<std::string, mx::array> weights;
@@ -52,13 +34,13 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
         Linear(weights, prefix + "mlp.up_proj", bits, group),
         Linear(weights, prefix + "mlp.down_proj", bits, group),
     };
-    layer.input_norm = require(weights, prefix + "input_layernorm.weight");
-    layer.post_norm = require(weights, prefix + "post_attention_layernorm.weight");
-    layer.q_norm = optional(weights, prefix + "self_attn.q_norm.weight");
-    layer.k_norm = optional(weights, prefix + "self_attn.k_norm.weight");
+    layer.input_norm = take_required(weights, prefix + "input_layernorm.weight");
+    layer.post_norm = take_required(weights, prefix + "post_attention_layernorm.weight");
+    layer.q_norm = take_optional(weights, prefix + "self_attn.q_norm.weight");
+    layer.k_norm = take_optional(weights, prefix + "self_attn.k_norm.weight");
     layers_.push_back(std::move(layer));
   }
-  norm_ = require(weights, "model.norm.weight");
+  norm_ = take_required(weights, "model.norm.weight");
   if (!config_.rope_freqs.empty()) {
     rope_freqs_ = mx::array(config_.rope_freqs.data(), {static_cast<int>(config_.rope_freqs.size())}, mx::float32);
   }
