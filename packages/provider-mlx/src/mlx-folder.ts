@@ -22,6 +22,10 @@ interface HfConfig {
     low_freq_factor?: number;
     high_freq_factor?: number;
     original_max_position_embeddings?: number;
+    beta_fast?: number;
+    beta_slow?: number;
+    mscale?: number;
+    mscale_all_dim?: number;
   } | null;
   tie_word_embeddings?: boolean;
   max_position_embeddings?: number;
@@ -54,8 +58,8 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
   }
   const scaling = raw.rope_scaling;
   const scalingType = scaling?.rope_type ?? scaling?.type;
-  if (scaling && scalingType !== 'linear' && scalingType !== 'default' && scalingType !== 'llama3') {
-    throw new HeylookError(errorCodes.invalidModelFile, `${dir}: rope_scaling type "${scalingType}" is not supported by the mlx provider yet (supported: linear, llama3).`, {
+  if (scaling && scalingType !== 'linear' && scalingType !== 'default' && scalingType !== 'llama3' && scalingType !== 'yarn') {
+    throw new HeylookError(errorCodes.invalidModelFile, `${dir}: rope_scaling type "${scalingType}" is not supported by the mlx provider yet (supported: linear, llama3, yarn).`, {
       param: 'model_path',
     });
   }
@@ -76,6 +80,7 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
     quantization_bits: raw.quantization?.bits ?? 0,
     quantization_group_size: raw.quantization?.group_size ?? 64,
     ...(scalingType === 'llama3' ? { rope_freqs: llama3RopeFrequencies(headDim, raw.rope_theta ?? 10000, scaling!) } : {}),
+    ...(scalingType === 'yarn' ? yarnRope(headDim, raw.rope_theta ?? 10000, scaling!, raw.max_position_embeddings) : {}),
   };
   return { raw, native, contextLength: raw.max_position_embeddings ?? 4096 };
 }
@@ -160,4 +165,35 @@ export function llama3RopeFrequencies(dims: number, base: number, scaling: NonNu
     }
   }
   return periods;
+}
+
+/**
+ * YaRN RoPE scaling: dimensions that turn fewer than `beta_slow` times over the original
+ * context are interpolated by `factor`, those that turn more than `beta_fast` times are kept,
+ * with a linear ramp between; queries and keys are scaled by `mscale` (0.1·ln(factor) + 1).
+ */
+export function yarnRope(
+  dims: number,
+  base: number,
+  scaling: NonNullable<HfConfig['rope_scaling']>,
+  maxPositions: number | undefined,
+): { rope_freqs: Float32Array; rope_mscale: number } {
+  const factor = scaling.factor ?? 1;
+  const original = scaling.original_max_position_embeddings ?? maxPositions ?? 4096;
+  const betaFast = scaling.beta_fast ?? 32;
+  const betaSlow = scaling.beta_slow ?? 1;
+  // The dimension pair whose wavelength completes `rotations` turns over the original context.
+  const pairFor = (rotations: number) => (dims * Math.log(original / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
+  const low = Math.max(Math.floor(pairFor(betaFast)), 0);
+  const high = Math.min(Math.ceil(pairFor(betaSlow)), dims / 2 - 1);
+  const rope_freqs = new Float32Array(dims / 2);
+  for (let index = 0; index < dims / 2; index++) {
+    const period = base ** ((2 * index) / dims);
+    const ramp = Math.min(1, Math.max(0, (index - low) / Math.max(high - low, 0.001)));
+    // ramp 0: keep (extrapolate); ramp 1: interpolate by the factor.
+    rope_freqs[index] = 1 / ((1 - ramp) / period + ramp / (period * factor));
+  }
+  const mscaleOf = (scale: number, weight: number) => (scale <= 1 ? 1 : 0.1 * weight * Math.log(scale) + 1);
+  const rope_mscale = mscaleOf(factor, scaling.mscale ?? 1) / mscaleOf(factor, scaling.mscale_all_dim ?? 0);
+  return { rope_freqs, rope_mscale };
 }

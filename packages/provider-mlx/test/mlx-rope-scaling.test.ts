@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseProviderConfig, type ModelEntry, type StreamPart } from '@heylook/core';
 import { describe, expect, it } from 'vitest';
 import { mlxProvider } from '../src/index.js';
-import { llama3RopeFrequencies } from '../src/mlx-folder.js';
+import { llama3RopeFrequencies, yarnRope } from '../src/mlx-folder.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
@@ -48,7 +48,26 @@ describe('Llama 3 RoPE scaling', () => {
   });
 
   it('names unsupported scaling types', async () => {
-    const dir = await withScaling({ rope_type: 'yarn', factor: 4 });
-    await expect(greedy(dir)).rejects.toThrow(/rope_scaling type "yarn" is not supported by the mlx provider yet \(supported: linear, llama3\)/);
+    const dir = await withScaling({ rope_type: 'longrope', factor: 4 });
+    await expect(greedy(dir)).rejects.toThrow(/rope_scaling type "longrope" is not supported by the mlx provider yet \(supported: linear, llama3, yarn\)/);
+  });
+});
+
+describe('YaRN RoPE scaling', () => {
+  it('keeps fast dimensions, interpolates slow ones by the factor, ramps between, and scales attention', () => {
+    const { rope_freqs, rope_mscale } = yarnRope(64, 10000, { factor: 4, original_max_position_embeddings: 4096, beta_fast: 32, beta_slow: 1 }, undefined);
+    const plain = (index: number) => 10000 ** ((2 * index) / 64);
+    expect(rope_freqs[0]).toBeCloseTo(plain(0), 5);
+    expect(rope_freqs[31]! / plain(31)).toBeCloseTo(4, 3);
+    const middle = rope_freqs[16]! / plain(16);
+    expect(middle).toBeGreaterThan(1);
+    expect(middle).toBeLessThan(4);
+    expect(rope_mscale).toBeCloseTo(0.1 * Math.log(4) + 1, 6);
+  });
+
+  it('with factor 1 decodes exactly like no scaling; with a real factor it changes the text', async () => {
+    const plain = await greedy(await withScaling(undefined));
+    expect(await greedy(await withScaling({ rope_type: 'yarn', factor: 1, original_max_position_embeddings: 512 }))).toEqual(plain);
+    expect(await greedy(await withScaling({ rope_type: 'yarn', factor: 16, original_max_position_embeddings: 64 }))).not.toEqual(plain);
   });
 });

@@ -78,6 +78,10 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
     if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
     if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
     const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
+    if (config_.rope_mscale != 1.0f) {
+      q = mx::multiply(q, mx::array(config_.rope_mscale, q.dtype()));
+      k = mx::multiply(k, mx::array(config_.rope_mscale, k.dtype()));
+    }
     q = mx::fast::rope(q, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
     k = mx::fast::rope(k, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
     auto [keys, values] = cache.update(static_cast<int>(index), k, v);
@@ -137,6 +141,10 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
     if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
     if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
 
+    if (config_.rope_mscale != 1.0f) {
+      q = mx::multiply(q, mx::array(config_.rope_mscale, q.dtype()));
+      k = mx::multiply(k, mx::array(config_.rope_mscale, k.dtype()));
+    }
     // Each row at its own position, with its own cache; pad the caches to one length.
     std::vector<mx::array> queries, keys, values, masks;
     int longest = 0;

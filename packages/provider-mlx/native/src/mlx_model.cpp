@@ -71,6 +71,7 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
   config_.rms_norm_eps = floatField(config, "rms_norm_eps", 1e-5f);
   config_.rope_theta = floatField(config, "rope_theta", 10000.0f);
   config_.rope_scale = floatField(config, "rope_scale", 1.0f);
+  config_.rope_mscale = floatField(config, "rope_mscale", 1.0f);
   config_.tie_word_embeddings = config.Get("tie_word_embeddings").ToBoolean();
   Napi::Value freqs = config.Get("rope_freqs");
   if (freqs.IsTypedArray() && freqs.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {

@@ -17,7 +17,8 @@ struct ModelConfig {
   float rms_norm_eps = 1e-5f;
   float rope_theta = 10000.0f;
   float rope_scale = 1.0f;  // linear scaling: positions are divided by the factor
-  std::vector<float> rope_freqs;  // llama3 scaling: per-pair periods (empty = plain base)
+  std::vector<float> rope_freqs;  // llama3/yarn scaling: per-pair periods (empty = plain base)
+  float rope_mscale = 1.0f;       // yarn: queries and keys are scaled by this before RoPE
   bool tie_word_embeddings = false;
   int quantization_bits = 0;
   int quantization_group_size = 64;
