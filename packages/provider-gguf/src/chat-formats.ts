@@ -12,19 +12,16 @@ import {
   Llama3ChatWrapper,
   MistralChatWrapper,
   QwenChatWrapper,
-  TemplateChatWrapper,
+  JinjaTemplateChatWrapper,
   type ChatWrapper,
 } from 'node-llama-cpp';
 
-const phi3 = () =>
-  new TemplateChatWrapper({
-    template: '{{systemPrompt}}{{history}}<|assistant|>\n{{completion}}<|end|>\n',
-    historyTemplate: {
-      system: '<|system|>\n{{message}}<|end|>\n',
-      user: '<|user|>\n{{message}}<|end|>\n',
-      model: '<|assistant|>\n{{message}}<|end|>\n',
-    },
-  });
+/** Phi-3's turn format, as its models' own templates write it. */
+const phi3Template =
+  "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + '<|end|>\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
+
+const phi3 = () => new JinjaTemplateChatWrapper({ template: phi3Template });
 
 /**
  * `chat_format` names that heylookitsanllm users wrote for llama-cpp-python, mapped to
