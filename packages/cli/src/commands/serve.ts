@@ -74,7 +74,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       apiKeys: settings.apiKeys,
       logger: {
         level: settings.logLevel.toLowerCase(),
-        ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+        ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true } } } : {}),
       },
     });
     showLoadProgress(router);
