@@ -10,9 +10,6 @@ import type { TokenDecoder } from './token-decoder.js';
  */
 export class SpeculativeDecoder implements TokenDecoder {
   evaluated: number[] = [];
-  /** Proposals accepted / made, for logs and benchmarks. */
-  accepted = 0;
-  proposed = 0;
   #last = -1;
 
   constructor(
@@ -45,8 +42,6 @@ export class SpeculativeDecoder implements TokenDecoder {
     const picks = Array.from(await this.main.verify(this.sequence, Int32Array.from([this.#last, ...proposals]), this.sampling));
     let kept = 0;
     while (kept < proposals.length && proposals[kept] === picks[kept]) kept++;
-    this.proposed += proposals.length;
-    this.accepted += kept;
 
     // Main evaluated last + all proposals; keep last + the accepted ones.
     const keep = base + 1 + kept;

@@ -31,7 +31,6 @@ async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Prom
     const mapped = toOpenAIError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
     if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
-    if (mapped.status === 401) mapped.body.error.type = 'invalid_request_error';
     return reply.status(mapped.status).send(mapped.body);
   });
   app.setNotFoundHandler(async (request, reply) =>

@@ -57,7 +57,8 @@ describe('discoverProviders', () => {
     ]);
     const registry = new ProviderRegistry();
     expect(registerDiscovered(registry, discovered)).toEqual([]);
-    expect(registry.canonicalId('echo_alias')).toBe('echo');
+    // The alias resolves from the package.json field alone, before anything is imported.
+    expect(registry.has('echo_alias')).toBe(true);
     const before = (globalThis as { __importedProviders?: number }).__importedProviders ?? 0;
     expect(registry.list()[0]?.loaded).toBe(false);
     const plugin = await registry.get('echo_alias');

@@ -54,11 +54,6 @@ export class ProviderRegistry {
     return this.#registration(idOrAlias) !== undefined;
   }
 
-  /** The canonical id for an id or alias, or undefined. */
-  canonicalId(idOrAlias: string): string | undefined {
-    return this.#registration(idOrAlias)?.providerId;
-  }
-
   /** The plugin for an id or alias, importing its package on first use. */
   async get(idOrAlias: string): Promise<ProviderPlugin> {
     const registration = this.#registration(idOrAlias);

@@ -58,8 +58,6 @@ export interface ModelStatus {
   activeRequests: number;
   /** Estimated bytes once loaded, if the provider can tell. */
   sizeBytes?: number;
-  loadedAt?: Date;
-  lastUsedAt?: Date;
   /** When the keep-alive timer unloads it; undefined when pinned or not loaded. */
   expiresAt?: Date;
   pinned: boolean;
@@ -87,8 +85,6 @@ interface ModelRecord {
   /** Resolves when the last lease is released while unloading. */
   drained?: () => void;
   broken: boolean;
-  loadedAt?: number;
-  lastUsed: number;
   /** Position in use order (a counter, so LRU is exact within one millisecond). */
   useOrder: number;
   /** The model's own keep-alive from its config entry, in ms. */
@@ -147,7 +143,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
         leases: 0,
         loadWaiters: 0,
         broken: false,
-        lastUsed: 0,
         useOrder: 0,
         sizeKnown: false,
         ...(entry.keepAlive === undefined ? {} : { configKeepAliveMs: parseKeepAlive(entry.keepAlive) }),
@@ -268,8 +263,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       state: record.state,
       activeRequests: record.leases,
       ...(record.sizeEstimate === undefined ? {} : { sizeBytes: record.sizeEstimate }),
-      ...(record.loadedAt === undefined ? {} : { loadedAt: new Date(record.loadedAt) }),
-      ...(record.lastUsed ? { lastUsedAt: new Date(record.lastUsed) } : {}),
       ...(record.expiresAt === undefined ? {} : { expiresAt: new Date(record.expiresAt) }),
       pinned: this.#keepAliveOf(record) === Infinity,
     }));
@@ -324,7 +317,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
 
   #lease(record: ModelRecord, loadDurationMs: number, keepAliveMs: number | undefined): ModelLease {
     record.leases++;
-    record.lastUsed = Date.now();
     record.useOrder = ++this.#useClock;
     this.#clearExpiry(record);
     let released = false;
@@ -346,7 +338,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     record.leases--;
     // Ollama's semantics: each request's keep_alive (or the default) decides what happens after it.
     record.keepAliveMs = keepAliveMs ?? record.configKeepAliveMs ?? this.#keepAliveMs;
-    record.lastUsed = Date.now();
     record.useOrder = ++this.#useClock;
     if (options.error !== undefined && isHeylookError(options.error) && options.error.fatal && !record.broken) {
       record.broken = true;
@@ -457,7 +448,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       (provider) => {
         record.provider = provider;
         record.state = 'loaded';
-        record.loadedAt = Date.now();
         const durationMs = performance.now() - startedAt;
         this.emit('load-end', { modelId: record.entry.id, durationMs });
         this.#logger.info(`Loaded model "${record.entry.id}" in ${Math.round(durationMs)} ms`);
@@ -499,7 +489,6 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       record.provider = undefined;
       record.state = 'unloaded';
       record.broken = false;
-      record.loadedAt = undefined;
       record.keepAliveMs = undefined;
       record.unloadPromise = undefined;
       this.#logger.info(`Unloaded model "${record.entry.id}" (${reason})`);

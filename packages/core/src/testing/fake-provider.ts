@@ -39,8 +39,6 @@ export interface FakeProviderStats {
   abortedLoads: number;
   /** Model ids currently loaded. */
   loaded: Set<string>;
-  /** Generations that ended by abort. */
-  cancelled: number;
 }
 
 /** Token split used by the fake: words and the spaces before them. */
@@ -171,7 +169,6 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
     let produced = 0;
     for (const token of tokens) {
       if (options.signal?.aborted) {
-        this.stats.cancelled++;
         yield { type: 'finish', reason: 'cancelled', usage: usage(produced) };
         return;
       }
@@ -198,7 +195,7 @@ export function createFakeProviderPlugin(providerId = 'fake'): {
   plugin: ProviderPlugin<FakeProviderConfig>;
   stats: FakeProviderStats;
 } {
-  const stats: FakeProviderStats = { loads: 0, loadAttempts: 0, unloads: 0, abortedLoads: 0, loaded: new Set(), cancelled: 0 };
+  const stats: FakeProviderStats = { loads: 0, loadAttempts: 0, unloads: 0, abortedLoads: 0, loaded: new Set() };
   const failures = new Map<string, number>();
   const plugin: ProviderPlugin<FakeProviderConfig> = {
     specificationVersion: 'v1',

@@ -27,10 +27,6 @@ export class PrefixSlotPool<Slot> {
     this.#slots = slots.map((slot) => ({ slot, busy: false, lastUsed: 0 }));
   }
 
-  get size(): number {
-    return this.#slots.length;
-  }
-
   async take(prompt: readonly number[], signal?: AbortSignal): Promise<SlotLease<Slot>> {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
