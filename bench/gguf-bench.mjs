@@ -1,18 +1,12 @@
 // GGUF provider benchmark on stories260K: single-stream speed, aggregate throughput at
 // 1/2/4/8 concurrent streams, and time-to-first-token of a follow-up turn with and
 // without prefix reuse. Run after `pnpm build`: node bench/gguf-bench.mjs
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseProviderConfig } from '../packages/core/dist/index.js';
+import { createTestModel } from '../packages/core/dist/testing/index.js';
 import ggufProvider from '../packages/provider-gguf/dist/index.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../shared/models');
-const logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function createModel(config) {
-  const entry = { id: 'bench', provider: 'gguf', enabled: true, tags: [], aliases: [], baseDir: fixtures, source: 'bench', config: { model_path: 'stories260K.gguf', ...config } };
-  const model = ggufProvider.create('bench', parseProviderConfig(ggufProvider, entry).config, { logger, baseDir: fixtures });
+  const model = createTestModel(ggufProvider, { model_path: 'stories260K.gguf', ...config }, { id: 'bench' });
   await model.load();
   return model;
 }

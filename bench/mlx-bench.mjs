@@ -7,23 +7,20 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseProviderConfig } from '../packages/core/dist/index.js';
+import { createTestModel, fixturesDir } from '../packages/core/dist/testing/index.js';
 import mlxProvider from '../packages/provider-mlx/dist/index.js';
 import { makeRandomLlama } from './make-random-llama.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../shared/models');
 const pythonPath = path.join(here, '.mlx-lm');
 if (!existsSync(path.join(pythonPath, 'mlx_lm'))) {
   execFileSync('python3', ['-m', 'pip', 'install', '-q', '--target', pythonPath, 'mlx==0.32.4', 'mlx-cpu==0.32.4', 'mlx-lm==0.32.2'], { stdio: 'inherit' });
 }
-const logger = { debug() {}, info() {}, warn() {}, error() {} };
 const prompt = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. '.repeat(12);
 const maxTokens = 200;
 
 async function ours(dir) {
-  const entry = { id: 'b', provider: 'mlx', enabled: true, tags: [], aliases: [], baseDir: dir, source: 'bench', config: { model_path: dir, stop_on_bos: false, parallel: 1 } };
-  const model = mlxProvider.create('b', parseProviderConfig(mlxProvider, entry).config, { logger, baseDir: dir });
+  const model = createTestModel(mlxProvider, { model_path: dir, stop_on_bos: false, parallel: 1 }, { id: 'b', baseDir: dir });
   await model.load();
   const run = async () => {
     let finish;
@@ -54,7 +51,7 @@ function reference(dir) {
 const random = path.join(tmpdir(), 'heylook-bench-random-llama');
 const { parameters } = await makeRandomLlama(random, { hidden: 512, layers: 8 });
 for (const [name, dir] of [
-  ['stories260K-hf', path.join(fixtures, 'stories260K-hf')],
+  ['stories260K-hf', path.join(fixturesDir, 'stories260K-hf')],
   [`random Llama ${(parameters / 1e6).toFixed(0)}M`, random],
 ]) {
   const mine = await ours(dir);
@@ -66,8 +63,7 @@ for (const [name, dir] of [
 
 // Concurrent requests are decoded in one batch: aggregate throughput at 1, 2, 4 streams.
 {
-  const entry = { id: 'c', provider: 'mlx', enabled: true, tags: [], aliases: [], baseDir: random, source: 'bench', config: { model_path: random, stop_on_bos: false, parallel: 4 } };
-  const model = mlxProvider.create('c', parseProviderConfig(mlxProvider, entry).config, { logger, baseDir: random });
+  const model = createTestModel(mlxProvider, { model_path: random, stop_on_bos: false, parallel: 4 }, { id: 'c', baseDir: random });
   await model.load();
   const generate = async (seed) => {
     let tokens = 0;

@@ -144,11 +144,16 @@ async function newest(dirs: string[]): Promise<string | undefined> {
   return best?.dir;
 }
 
-function uniqueIds(models: FoundModel[]): FoundModel[] {
-  const seen = new Map<string, number>();
-  return models.map((model) => {
-    const count = seen.get(model.id) ?? 0;
-    seen.set(model.id, count + 1);
-    return count === 0 ? model : { ...model, id: `${model.id}-${count + 1}` };
-  });
+/** `base`, or `base-2`, `base-3`... whichever `taken` lacks; the result is added to `taken`. */
+export function uniqueId(base: string, taken: Set<string>): string {
+  let id = base;
+  for (let index = 2; taken.has(id); index++) id = `${base}-${index}`;
+  taken.add(id);
+  return id;
+}
+
+/** Makes every id unique, in order (see uniqueId). */
+export function uniqueIds<Model extends { id: string }>(models: Model[]): Model[] {
+  const taken = new Set<string>();
+  return models.map((model) => ({ ...model, id: uniqueId(model.id, taken) }));
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isHeylookError, loadConfigFile, parseProviderConfig, type LoadedConfig, type ModelEntry, type ProviderRegistry } from '@heylook/core';
 import { CliError } from './cli-error.js';
-import { discoverModels, scanFolder, standardStores, toModelEntry } from './discover-models.js';
+import { discoverModels, scanFolder, standardStores, toModelEntry, uniqueIds } from './discover-models.js';
 
 export interface ModelSelection {
   models: ModelEntry[];
@@ -87,16 +87,6 @@ async function modelsAtPath(modelPath: string, registry: ProviderRegistry): Prom
   const found = await scanFolder(modelPath, '--model');
   if (found.length === 0) throw new CliError(`No GGUF files or MLX model folders in ${modelPath}.`);
   return found.map(toModelEntry);
-}
-
-function uniqueIds(models: ModelEntry[]): ModelEntry[] {
-  const seen = new Set<string>();
-  return models.map((model) => {
-    let id = model.id;
-    for (let index = 2; seen.has(id); index++) id = `${model.id}-${index}`;
-    seen.add(id);
-    return { ...model, id };
-  });
 }
 
 /**

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fixturesDir } from '@heylook/core/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const bin = path.resolve(here, '../dist/bin.js');
-export const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
-export const storiesPath = path.join(fixtures, 'stories260K.gguf');
+export const fixtures = fixturesDir;
+export const storiesPath = path.join(fixturesDir, 'stories260K.gguf');
 
 export interface RunningCli {
   child: ChildProcess;

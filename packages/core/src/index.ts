@@ -17,3 +17,4 @@ export { StopMatcher } from './util/stop-matcher.js';
 export * from './router/open-model-stream.js';
 export * from './provider/assert-capabilities.js';
 export { PrefixSlotPool, type SlotLease } from './util/prefix-slot-pool.js';
+export { parseJsonText, parseRequest } from './util/parse-request.js';

@@ -1,25 +1,11 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { errorCodes, parseProviderConfig, type ModelEntry, type StreamPart } from '@heylook/core';
+import { errorCodes, type StreamPart } from '@heylook/core';
+import { createTestModel } from '@heylook/core/testing';
 import { describe, expect, it } from 'vitest';
 import { mlxProvider } from '../src/index.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
-const context = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: fixtures };
 
 async function run(config: Record<string, unknown>, maxTokens: number, prompt = 'Once upon a time') {
-  const entry: ModelEntry = {
-    id: 'kv',
-    provider: 'mlx',
-    enabled: true,
-    tags: [],
-    aliases: [],
-    config: { model_path: 'stories260K-hf', stop_on_bos: false, ...config },
-    baseDir: fixtures,
-    source: 'test',
-  };
-  const model = mlxProvider.create('kv', parseProviderConfig(mlxProvider, entry).config, context);
+  const model = createTestModel(mlxProvider, { model_path: 'stories260K-hf', stop_on_bos: false, ...config }, { id: 'kv' });
   await model.load();
   const parts: StreamPart[] = [];
   for await (const part of model.complete!({ prompt, maxTokens, temperature: 0 })) parts.push(part);

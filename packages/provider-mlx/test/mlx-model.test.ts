@@ -1,26 +1,12 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { errorCodes, parseProviderConfig, type ModelEntry, type ProviderPlugin, type StreamPart } from '@heylook/core';
+import { errorCodes, type StreamPart } from '@heylook/core';
+import { createTestModel, referenceStory, testContext } from '@heylook/core/testing';
 import ggufProvider from '@heylook/provider-gguf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlxModel, mlxProvider } from '../src/index.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
-const context = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: fixtures };
-
-function create<Config>(plugin: ProviderPlugin<Config>, config: Record<string, unknown>) {
-  const entry: ModelEntry = { id: 'm', provider: plugin.providerId, enabled: true, tags: [], aliases: [], config, baseDir: fixtures, source: 'test' };
-  return plugin.create('m', parseProviderConfig(plugin, entry).config, context);
-}
-
-function referenceStory(): string {
-  const provenance = readFileSync(path.join(fixtures, 'PROVENANCE.md'), 'utf8');
-  return provenance.split('-t 0.0`):**')[1]!.split('```')[1]!.split('\n').slice(1, -1).map((line) => line.replace(/^ {2}/, '')).join('\n');
-}
 
 async function collect(stream: AsyncIterable<StreamPart>) {
   const parts: StreamPart[] = [];
@@ -29,8 +15,8 @@ async function collect(stream: AsyncIterable<StreamPart>) {
   return { text: parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join(''), finish, parts };
 }
 
-const mlx = create(mlxProvider, { model_path: 'stories260K-hf' });
-const gguf = create(ggufProvider, { model_path: 'stories260K.gguf', n_ctx: 512 });
+const mlx = createTestModel(mlxProvider, { model_path: 'stories260K-hf' });
+const gguf = createTestModel(ggufProvider, { model_path: 'stories260K.gguf', n_ctx: 512 });
 beforeAll(async () => {
   await mlx.load();
   await gguf.load();
@@ -79,7 +65,7 @@ describe('mlx sampling, stops, limits', () => {
     await collect(mlx.complete!({ prompt: base, maxTokens: 2, ...greedy }));
     const followUp = await collect(mlx.complete!({ prompt: `${base} One day`, maxTokens: 2, ...greedy }));
     expect(followUp.finish.usage.cachedPromptTokens).toBeGreaterThan(15);
-    const fresh = create(mlxProvider, { model_path: 'stories260K-hf' });
+    const fresh = createTestModel(mlxProvider, { model_path: 'stories260K-hf' });
     await fresh.load();
     const cold = await collect(fresh.complete!({ prompt: `${base} One day`, maxTokens: 20, ...greedy }));
     const warm = await collect(mlx.complete!({ prompt: `${base} One day`, maxTokens: 20, ...greedy }));
@@ -131,11 +117,11 @@ describe('mlx chat, embeddings, errors', () => {
   });
 
   it('gives coded errors for a missing folder, an unsupported architecture and tools', async () => {
-    await expect(create(mlxProvider, { model_path: 'nope' }).load()).rejects.toMatchObject({ code: errorCodes.modelFileNotFound });
+    await expect(createTestModel(mlxProvider, { model_path: 'nope' }).load()).rejects.toMatchObject({ code: errorCodes.modelFileNotFound });
     const dir = await mkdtemp(path.join(tmpdir(), 'heylook-mlx-'));
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt_neox' }));
-    await expect(create(mlxProvider, { model_path: dir }).load()).rejects.toMatchObject({
+    await expect(createTestModel(mlxProvider, { model_path: dir }).load()).rejects.toMatchObject({
       code: errorCodes.invalidModelFile,
       message: expect.stringContaining('supported: llama, mistral, qwen2, qwen3'),
     });
@@ -145,7 +131,7 @@ describe('mlx chat, embeddings, errors', () => {
   });
 
   it('describes the folder without loading it', async () => {
-    const info = await mlxProvider.describe!(mlxProvider.configSchema.parse({ model_path: 'stories260K-hf' }), context);
+    const info = await mlxProvider.describe!(mlxProvider.configSchema.parse({ model_path: 'stories260K-hf' }), testContext());
     expect(info).toMatchObject({ format: 'mlx', family: 'llama', parameterCount: 260_032, quantization: 'F32', contextLength: 512 });
     expect(info.files).toHaveLength(4);
   });

@@ -1,29 +1,16 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { errorCodes, parseProviderConfig, type ModelEntry, type StreamPart } from '@heylook/core';
+import { errorCodes, type StreamPart } from '@heylook/core';
+import { createTestModel, fixturesDir, testContext } from '@heylook/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModel, mlxProvider, nativeAddon } from '../src/index.js';
 import { readModelConfig } from '../src/mlx-folder.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
-const floatDir = path.join(fixtures, 'stories260K-hf');
-const context = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: fixtures };
+const floatDir = path.join(fixturesDir, 'stories260K-hf');
 
 function create(modelPath: string, extra: Record<string, unknown> = {}) {
-  const entry: ModelEntry = {
-    id: 'q',
-    provider: 'mlx',
-    enabled: true,
-    tags: [],
-    aliases: [],
-    config: { model_path: modelPath, ...extra },
-    baseDir: fixtures,
-    source: 'test',
-  };
-  return mlxProvider.create('q', parseProviderConfig(mlxProvider, entry).config, context);
+  return createTestModel(mlxProvider, { model_path: modelPath, ...extra }, { id: 'q' });
 }
 
 async function greedyTokens(modelPath: string, maxTokens: number, extra: Record<string, unknown> = {}): Promise<{ text: string; context: number[] }> {
@@ -70,10 +57,10 @@ describe('quantized MLX models made with convertModel', () => {
   it('writes mlx-community style folders: packed weights, scales, biases, quantization in config.json', async () => {
     const { raw } = await readModelConfig(q8);
     expect(raw.quantization).toEqual({ group_size: 32, bits: 8 });
-    const info = await mlxProvider.describe!(mlxProvider.configSchema.parse({ model_path: q4 }), context);
+    const info = await mlxProvider.describe!(mlxProvider.configSchema.parse({ model_path: q4 }), testContext());
     expect(info).toMatchObject({ quantization: 'Q4', family: 'llama' });
     // The 4-bit file is much smaller than the float one, though down_proj (172 wide) stays float.
-    const floatInfo = await mlxProvider.describe!(mlxProvider.configSchema.parse({ model_path: floatDir }), context);
+    const floatInfo = await mlxProvider.describe!(mlxProvider.configSchema.parse({ model_path: floatDir }), testContext());
     expect(info.fileSize!).toBeLessThan(floatInfo.fileSize! * 0.5);
   });
 

@@ -1,27 +1,23 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseProviderConfig, type ModelEntry, type StreamPart } from '@heylook/core';
+import type { StreamPart } from '@heylook/core';
+import { createTestModel, fixturesDir } from '@heylook/core/testing';
 import { describe, expect, it } from 'vitest';
 import { mlxProvider } from '../src/index.js';
 import { llama3RopeFrequencies, yarnRope } from '../src/mlx-folder.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
-const context = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: fixtures };
 
 async function withScaling(scaling: Record<string, unknown> | undefined): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'heylook-rope-'));
-  await cp(path.join(fixtures, 'stories260K-hf'), dir, { recursive: true });
+  await cp(path.join(fixturesDir, 'stories260K-hf'), dir, { recursive: true });
   const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   await writeFile(path.join(dir, 'config.json'), JSON.stringify({ ...config, ...(scaling ? { rope_scaling: scaling } : {}) }));
   return dir;
 }
 
 async function greedy(dir: string): Promise<number[]> {
-  const entry: ModelEntry = { id: 'r', provider: 'mlx', enabled: true, tags: [], aliases: [], config: { model_path: dir }, baseDir: dir, source: 'test' };
-  const model = mlxProvider.create('r', parseProviderConfig(mlxProvider, entry).config, context);
+  const model = createTestModel(mlxProvider, { model_path: dir }, { id: 'r', baseDir: dir });
   await model.load();
   let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
   for await (const part of model.complete!({ prompt: 'Once upon a time', maxTokens: 120, temperature: 0 })) if (part.type === 'finish') finish = part;

@@ -1,13 +1,11 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturesDir } from '@heylook/core/testing';
 import { describe, expect, it } from 'vitest';
 import { IncrementalDecoder, MlxTokenizer } from '../src/mlx-tokenizer.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
-const source = path.join(fixtures, 'stories260K-hf');
+const source = path.join(fixturesDir, 'stories260K-hf');
 const chatml =
   "{{ bos_token }}{% for message in messages %}<|{{ message['role'] }}|>\n{{ message['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>\n{% endif %}";
 

@@ -2,14 +2,12 @@ import {
   errorCodes,
   isHeylookError,
   isProviderPlugin,
-  parseProviderConfig,
   supportedSpecificationVersions,
   type BaseProvider,
-  type ModelEntry,
-  type ProviderContext,
   type ProviderPlugin,
   type StreamPart,
 } from '@heylook/core';
+import { createTestModel } from '@heylook/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 export interface ConformanceOptions {
@@ -62,22 +60,13 @@ const text = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text-d
 export function runProviderConformance(options: ConformanceOptions): void {
   const { plugin, name } = options;
   const prompt = options.prompt ?? 'Once upon a time';
-  const context: ProviderContext = { logger: { debug() {}, info() {}, warn() {}, error() {} }, baseDir: options.baseDir };
-  const entry: ModelEntry = {
-    id: `conformance-${plugin.providerId}`,
-    provider: plugin.providerId,
-    enabled: true,
-    tags: [],
-    aliases: [],
-    config: options.config,
-    baseDir: options.baseDir,
-    source: 'conformance',
-  };
+  const id = `conformance-${plugin.providerId}`;
+  const create = (suffix = '') => createTestModel(plugin, options.config, { id: `${id}${suffix}`, baseDir: options.baseDir });
   let model: BaseProvider;
 
   describe(`provider conformance: ${name}`, () => {
     beforeAll(async () => {
-      model = plugin.create(entry.id, parseProviderConfig(plugin, entry).config, context);
+      model = create();
       await model.load();
     }, 120_000);
     afterAll(async () => {
@@ -194,7 +183,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
     });
 
     it('unloads idempotently and refuses work afterwards with a coded error', async () => {
-      const spare = plugin.create(`${entry.id}-spare`, parseProviderConfig(plugin, entry).config, context);
+      const spare = create('-spare');
       await spare.load();
       await spare.unload();
       await spare.unload();

@@ -1,4 +1,3 @@
-import { errorCodes, HeylookError } from '@heylook/core';
 import { z } from 'zod';
 
 const keepAlive = z.union([z.string(), z.number()]);
@@ -93,17 +92,3 @@ export const modelNameRequestSchema = z.object({ model: z.string().min(1).option
   (body) => body.model !== undefined || body.name !== undefined,
   { message: 'model is required', path: ['model'] },
 );
-
-/** Validates a body; a failure is a 400 naming the field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (body === undefined || body === null || typeof body !== 'object') {
-    throw new HeylookError(errorCodes.invalidRequest, 'the request body must be a JSON object');
-  }
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const param = issue.path.map(String).join('.');
-  throw new HeylookError(errorCodes.invalidRequest, `invalid request: ${param ? `${param}: ` : ''}${issue.message}`, {
-    param: param || undefined,
-  });
-}

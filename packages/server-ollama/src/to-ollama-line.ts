@@ -7,7 +7,8 @@ export interface LineContext {
   loadDurationMs: number;
 }
 
-const ns = (ms: number) => Math.round(ms * 1e6);
+/** Ollama reports durations in nanoseconds. */
+export const nanoseconds = (ms: number): number => Math.round(ms * 1e6);
 
 function doneReason(reason: FinishReason): string {
   return reason === 'length' ? 'length' : 'stop';
@@ -18,16 +19,17 @@ export function finalStats(context: LineContext, reason: FinishReason, usage: Us
   return {
     done_reason: doneReason(reason),
     done: true,
-    total_duration: ns(performance.now() - context.startedAt),
-    load_duration: ns(context.loadDurationMs),
+    total_duration: nanoseconds(performance.now() - context.startedAt),
+    load_duration: nanoseconds(context.loadDurationMs),
     prompt_eval_count: usage.promptTokens,
-    prompt_eval_duration: ns(usage.timings?.promptMs ?? 0),
+    prompt_eval_duration: nanoseconds(usage.timings?.promptMs ?? 0),
     eval_count: usage.completionTokens,
-    eval_duration: ns(usage.timings?.generationMs ?? 0),
+    eval_duration: nanoseconds(usage.timings?.generationMs ?? 0),
   };
 }
 
-function parseArguments(text: string): unknown {
+/** Tool-call arguments as Ollama sends them: an object, or the text when it isn't JSON. */
+export function parseArguments(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { parseJsonBody } from './parse-json-body.js';
+import { parseJsonText } from '@heylook/core';
 import { toOpenAIError } from './openai-error.js';
 import type { OpenAIServerOptions } from './openai-server-options.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
@@ -26,7 +26,13 @@ async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Prom
   // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded, and
   // Ollama and llama-server accept that.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, parseJsonBody);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonText(body.toString()));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toOpenAIError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -1,9 +1,9 @@
-import { errorCodes } from '@heylook/core';
+import { errorCodes, parseRequest } from '@heylook/core';
 import { describe, expect, it } from 'vitest';
-import { chatCompletionRequestSchema, parseBody } from './request-schemas.js';
+import { chatCompletionRequestSchema } from './request-schemas.js';
 import { toChatRequest } from './to-chat-request.js';
 
-const parse = (body: object) => toChatRequest(parseBody(chatCompletionRequestSchema, body));
+const parse = (body: object) => toChatRequest(parseRequest(chatCompletionRequestSchema, body));
 
 describe('toChatRequest', () => {
   it('maps messages, sampling, local extras and tools', () => {

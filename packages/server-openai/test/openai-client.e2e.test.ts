@@ -1,14 +1,10 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ModelRouter, ProviderRegistry } from '@heylook/core';
+import { testModelEntry } from '@heylook/core/testing';
 import ggufProvider from '@heylook/provider-gguf';
 import Fastify, { type FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openaiServer } from '../src/index.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../../../shared/models');
 
 let app: FastifyInstance;
 let client: OpenAI;
@@ -19,18 +15,7 @@ beforeAll(async () => {
   registry.register(ggufProvider);
   router = new ModelRouter({
     registry,
-    models: [
-      {
-        id: 'stories',
-        provider: 'llama_cpp',
-        enabled: true,
-        tags: [],
-        aliases: [],
-        config: { model_path: 'stories260K.gguf', n_ctx: 512 },
-        baseDir: fixtures,
-        source: 'test',
-      },
-    ],
+    models: [testModelEntry('llama_cpp', { model_path: 'stories260K.gguf', n_ctx: 512 }, { id: 'stories' })],
   });
   app = Fastify();
   await app.register(openaiServer, { router });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
 import { CliError } from '../cli-error.js';
-import { scanFolder } from '../discover-models.js';
+import { scanFolder, uniqueId } from '../discover-models.js';
 
 interface InitArgs {
   dirs?: string[];
@@ -52,9 +52,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
     const added: string[] = [];
     for (const model of found) {
       if (paths.has(model.path)) continue;
-      let id = model.id;
-      for (let index = 2; ids.has(id); index++) id = `${model.id}-${index}`;
-      ids.add(id);
+      const id = uniqueId(model.id, ids);
       paths.add(model.path);
       const relative = path.relative(outputDir, model.path) || '.';
       list.add(document.createNode({ id, provider: model.provider, enabled: true, config: { model_path: relative.startsWith('..') ? model.path : relative } }));

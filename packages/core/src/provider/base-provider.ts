@@ -28,6 +28,9 @@ export interface ProviderLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** A logger that drops everything (the router's default; handy in tests). */
+export const silentLogger: ProviderLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
 export interface ProviderContext {
   logger: ProviderLogger;
   /** Folder that relative paths in the model's config are resolved against. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { parseProviderConfig } from '../config/parse-provider-config.js';
 import type { ModelEntry } from '../config/load-config.js';
 import { abortError, errorCodes, hasErrorCode, HeylookError, isHeylookError } from '../errors/heylook-error.js';
-import type { BaseProvider, ModelInfo, ProviderLogger, ProviderPlugin } from '../provider/base-provider.js';
+import { silentLogger, type BaseProvider, type ModelInfo, type ProviderLogger, type ProviderPlugin } from '../provider/base-provider.js';
 import type { ProviderRegistry } from '../registry/provider-registry.js';
 import { abortable } from '../util/abortable.js';
 import { parseKeepAlive } from '../util/duration.js';
@@ -102,8 +102,6 @@ interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
-
-const silentLogger: ProviderLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Decides which models are resident. Loads on first use (once, however many requests

@@ -2,6 +2,7 @@ import type { ModelEntry } from '../config/load-config.js';
 import { ProviderRegistry } from '../registry/provider-registry.js';
 import { ModelRouter, type ModelRouterOptions } from '../router/model-router.js';
 import { createFakeProviderPlugin, type FakeProviderConfig } from './fake-provider.js';
+import { testModelEntry } from './fixtures.js';
 
 /** A router over fake models: `{ id: config }`. Returns the router and the fake's stats. */
 export function createTestRouter(
@@ -12,15 +13,10 @@ export function createTestRouter(
   const registry = new ProviderRegistry();
   registry.register(plugin);
   const entries: ModelEntry[] = Object.entries(models).map(([id, { aliases, enabled, keep_alive, ...config }]) => ({
-    id,
-    provider: 'fake',
+    ...testModelEntry('fake', config, { id, baseDir: process.cwd() }),
     enabled: enabled ?? true,
-    tags: [],
     aliases: aliases ?? [],
     ...(keep_alive === undefined ? {} : { keepAlive: keep_alive }),
-    config,
-    baseDir: process.cwd(),
-    source: 'test',
   }));
   const router = new ModelRouter({ registry, models: entries, ...options });
   return { router, stats, registry, plugin };

@@ -1,2 +1,3 @@
 export * from './fake-provider.js';
 export { createTestRouter } from './create-test-router.js';
+export * from './fixtures.js';

@@ -1,18 +1,18 @@
-import { abortOnClose, assertCanChat, collectStream, openModelStream, type ChatRequest } from '@heylook/core';
+import { abortOnClose, assertCanChat, type ChatRequest, collectStream, openModelStream, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { loadOrUnload } from '../load-or-unload.js';
 import { resolveModelName } from '../model-names.js';
 import { streamNdjson } from '../ndjson.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
-import { chatRequestSchema, parseBody } from '../request-schemas.js';
+import { chatRequestSchema } from '../request-schemas.js';
 import { toChatMessages, toGenerationOptions, toTools } from '../to-chat-request.js';
-import { finalStats, toChatLines } from '../to-ollama-line.js';
+import { finalStats, parseArguments, toChatLines } from '../to-ollama-line.js';
 
 /** POST /api/chat — streams NDJSON by default; an empty message list loads (or unloads) the model. */
 export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions): void {
   app.post('/chat', async (request, reply) => {
     const startedAt = performance.now();
-    const body = parseBody(chatRequestSchema, request.body);
+    const body = parseRequest(chatRequestSchema, request.body);
     const entry = resolveModelName(router, body.model);
     const signal = abortOnClose(reply.raw);
     const keepAlive = body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive };
@@ -45,7 +45,7 @@ export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions)
           ? {
               tool_calls: result.toolCalls.map((call, index) => ({
                 id: call.id,
-                function: { index, name: call.name, arguments: safeParse(call.arguments) },
+                function: { index, name: call.name, arguments: parseArguments(call.arguments) },
               })),
             }
           : {}),
@@ -53,12 +53,4 @@ export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions)
       ...finalStats(context, result.finishReason, result.usage),
     };
   });
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -1,16 +1,15 @@
-import { abortOnClose, assertCanEmbed, withModel } from '@heylook/core';
+import { abortOnClose, assertCanEmbed, parseRequest, withModel } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { resolveModelName } from '../model-names.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
-import { embedRequestSchema, legacyEmbeddingsRequestSchema, parseBody } from '../request-schemas.js';
-
-const ns = (ms: number) => Math.round(ms * 1e6);
+import { embedRequestSchema, legacyEmbeddingsRequestSchema } from '../request-schemas.js';
+import { nanoseconds } from '../to-ollama-line.js';
 
 /** POST /api/embed and the legacy POST /api/embeddings — real vectors from the model. */
 export function embedRoutes(app: FastifyInstance, { router }: OllamaServerOptions): void {
   app.post('/embed', async (request, reply) => {
     const startedAt = performance.now();
-    const body = parseBody(embedRequestSchema, request.body);
+    const body = parseRequest(embedRequestSchema, request.body);
     const entry = resolveModelName(router, body.model);
     const input = typeof body.input === 'string' ? [body.input] : body.input;
     const { result, loadDurationMs } = await withModel(
@@ -30,14 +29,14 @@ export function embedRoutes(app: FastifyInstance, { router }: OllamaServerOption
     return {
       model: body.model,
       embeddings: result.embeddings,
-      total_duration: ns(performance.now() - startedAt),
-      load_duration: ns(loadDurationMs),
+      total_duration: nanoseconds(performance.now() - startedAt),
+      load_duration: nanoseconds(loadDurationMs),
       prompt_eval_count: result.usage.promptTokens,
     };
   });
 
   app.post('/embeddings', async (request, reply) => {
-    const body = parseBody(legacyEmbeddingsRequestSchema, request.body);
+    const body = parseRequest(legacyEmbeddingsRequestSchema, request.body);
     const entry = resolveModelName(router, body.model);
     const result = await withModel(
       router,

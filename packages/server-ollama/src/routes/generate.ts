@@ -6,6 +6,7 @@ import {
   errorCodes,
   HeylookError,
   openModelStream,
+  parseRequest,
   type ChatMessage,
   type StreamPart,
 } from '@heylook/core';
@@ -14,7 +15,7 @@ import { loadOrUnload } from '../load-or-unload.js';
 import { resolveModelName } from '../model-names.js';
 import { streamNdjson } from '../ndjson.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
-import { generateRequestSchema, parseBody } from '../request-schemas.js';
+import { generateRequestSchema } from '../request-schemas.js';
 import { toGenerationOptions, toImages } from '../to-chat-request.js';
 import { finalStats, toGenerateLines } from '../to-ollama-line.js';
 
@@ -26,7 +27,7 @@ import { finalStats, toGenerateLines } from '../to-ollama-line.js';
 export function generateRoute(app: FastifyInstance, { router }: OllamaServerOptions): void {
   app.post('/generate', async (request, reply) => {
     const startedAt = performance.now();
-    const body = parseBody(generateRequestSchema, request.body);
+    const body = parseRequest(generateRequestSchema, request.body);
     const entry = resolveModelName(router, body.model);
     const signal = abortOnClose(reply.raw);
     const keepAlive = body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive };

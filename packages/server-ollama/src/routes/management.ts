@@ -1,8 +1,8 @@
-import { errorCodes, HeylookError } from '@heylook/core';
+import { errorCodes, HeylookError, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { resolveModelName } from '../model-names.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
-import { modelNameRequestSchema, parseBody } from '../request-schemas.js';
+import { modelNameRequestSchema } from '../request-schemas.js';
 
 const editConfig = 'heylook serves the models listed in models.yaml: add, remove or rename models there (or run `heylook init DIR` to scan a folder), then restart the server';
 
@@ -12,7 +12,7 @@ const editConfig = 'heylook serves the models listed in models.yaml: add, remove
  */
 export function managementRoutes(app: FastifyInstance, { router }: OllamaServerOptions): void {
   app.post('/pull', async (request, reply) => {
-    const body = parseBody(modelNameRequestSchema, request.body);
+    const body = parseRequest(modelNameRequestSchema, request.body);
     const name = (body.model ?? body.name)!;
     try {
       resolveModelName(router, name);

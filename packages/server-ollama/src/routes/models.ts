@@ -1,9 +1,9 @@
-import { errorCodes, HeylookError, type ModelEntry, type ModelInfo, type ModelRouter } from '@heylook/core';
+import { errorCodes, HeylookError, type ModelEntry, type ModelInfo, type ModelRouter, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { modelDetails, modelDigest, modifiedAt, ollamaCapabilities } from '../model-facts.js';
 import { ollamaName, resolveModelName } from '../model-names.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
-import { modelNameRequestSchema, parseBody } from '../request-schemas.js';
+import { modelNameRequestSchema } from '../request-schemas.js';
 
 /** A pinned model "expires" far in the future, as in Ollama. */
 const pinnedExpiry = '2318-11-26T00:00:00.000Z';
@@ -29,7 +29,7 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
   });
 
   app.post('/show', async (request) => {
-    const body = parseBody(modelNameRequestSchema, request.body);
+    const body = parseRequest(modelNameRequestSchema, request.body);
     const entry = resolveModelName(router, (body.model ?? body.name)!);
     const info = await router.describe(entry.id);
     const files = info.files ?? [];

@@ -1,7 +1,7 @@
-import { abortOnClose, assertCanChat, collectStream, openModelStream } from '@heylook/core';
+import { abortOnClose, assertCanChat, collectStream, openModelStream, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
-import { chatCompletionRequestSchema, parseBody } from '../request-schemas.js';
+import { chatCompletionRequestSchema } from '../request-schemas.js';
 import { streamSse } from '../stream-sse.js';
 import { toChatRequest } from '../to-chat-request.js';
 import { ChatChunkMapper, createChunkContext, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
@@ -9,7 +9,7 @@ import { ChatChunkMapper, createChunkContext, toOpenAIFinishReason, toOpenAIUsag
 /** POST /v1/chat/completions */
 export function chatCompletionsRoute(app: FastifyInstance, options: OpenAIServerOptions): void {
   app.post('/chat/completions', async (request, reply) => {
-    const body = parseBody(chatCompletionRequestSchema, request.body);
+    const body = parseRequest(chatCompletionRequestSchema, request.body);
     const chatRequest = toChatRequest(body);
     const signal = abortOnClose(reply.raw);
     const { lease, parts } = await openModelStream(

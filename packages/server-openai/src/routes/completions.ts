@@ -1,7 +1,7 @@
-import { abortOnClose, assertCanComplete, collectStream, errorCodes, HeylookError, openModelStream, type CompletionRequest } from '@heylook/core';
+import { abortOnClose, assertCanComplete, collectStream, type CompletionRequest, errorCodes, HeylookError, openModelStream, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
-import { completionRequestSchema, parseBody } from '../request-schemas.js';
+import { completionRequestSchema } from '../request-schemas.js';
 import { streamSse } from '../stream-sse.js';
 import { toGenerationOptions } from '../to-chat-request.js';
 import { CompletionChunkMapper, createChunkContext, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
@@ -9,7 +9,7 @@ import { CompletionChunkMapper, createChunkContext, toOpenAIFinishReason, toOpen
 /** POST /v1/completions — legacy raw-prompt completions; no chat template. */
 export function completionsRoute(app: FastifyInstance, options: OpenAIServerOptions): void {
   app.post('/completions', async (request, reply) => {
-    const body = parseBody(completionRequestSchema, request.body);
+    const body = parseRequest(completionRequestSchema, request.body);
     if (body.logprobs) {
       throw new HeylookError(errorCodes.unsupportedCapability, 'logprobs are not supported by heylook providers yet.', { param: 'logprobs' });
     }

@@ -1,12 +1,12 @@
-import { abortOnClose, assertCanEmbed, errorCodes, HeylookError, withModel } from '@heylook/core';
+import { abortOnClose, assertCanEmbed, errorCodes, HeylookError, parseRequest, withModel } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
-import { embeddingsRequestSchema, parseBody } from '../request-schemas.js';
+import { embeddingsRequestSchema } from '../request-schemas.js';
 
 /** POST /v1/embeddings — strings or token arrays; float or base64 vectors. */
 export function embeddingsRoute(app: FastifyInstance, options: OpenAIServerOptions): void {
   app.post('/embeddings', async (request, reply) => {
-    const body = parseBody(embeddingsRequestSchema, request.body);
+    const body = parseRequest(embeddingsRequestSchema, request.body);
     const signal = abortOnClose(reply.raw);
     const result = await withModel(
       options.router,

@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+import { errorCodes, HeylookError } from '../errors/heylook-error.js';
+
+/** Validates a request body; a failure is HEYLOOK_INVALID_REQUEST naming the field (`param`). */
+export function parseRequest<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === undefined || body === null || typeof body !== 'object') {
+    throw new HeylookError(errorCodes.invalidRequest, 'The request body must be a JSON object.');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const param = issue.path.map(String).join('.');
+  throw new HeylookError(errorCodes.invalidRequest, `Invalid request: ${param ? `"${param}": ` : ''}${issue.message}`, {
+    ...(param ? { param } : {}),
+  });
+}
+
+/** Request text → JSON value (undefined for an empty body); malformed JSON is HEYLOOK_INVALID_REQUEST. */
+export function parseJsonText(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HeylookError(errorCodes.invalidRequest, `Body is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
