@@ -60,8 +60,8 @@ export function toChatFunctions(tools: ToolDefinition[]): ChatModelFunctions {
     tools.map((tool) => [
       tool.name,
       {
-        ...(tool.description === undefined ? {} : { description: tool.description }),
-        ...(tool.parameters === undefined ? {} : { params: tool.parameters as never }),
+        description: tool.description,
+        params: tool.parameters as never,
       },
     ]),
   );

@@ -108,7 +108,7 @@ export async function estimateMemory(config: GgufConfig, baseDir: string): Promi
     contextSize,
     modelGpuLayers: 0,
     sequences: config.parallel,
-    ...(config.n_batch === undefined ? {} : { batchSize: config.n_batch }),
+    batchSize: config.n_batch,
   });
   return weights.cpuRam + weights.gpuVram + context.cpuRam + context.gpuVram;
 }

@@ -119,8 +119,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         contextSize,
         sequences: this.config.parallel,
         threads,
-        ...(this.config.n_batch === undefined ? {} : { batchSize: this.config.n_batch }),
-        ...(this.config.flash_attention === undefined ? {} : { flashAttention: this.config.flash_attention }),
+        batchSize: this.config.n_batch,
+        flashAttention: this.config.flash_attention,
         createSignal: signal,
       };
       let draft: Loaded['draft'];
@@ -442,10 +442,10 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const maxTokens = request.maxTokens ?? config.max_tokens ?? loaded.context.contextSize - promptLength;
     return {
       temperature,
-      ...(topK === undefined ? {} : { topK }),
-      ...(topP === undefined ? {} : { topP }),
-      ...(minP === undefined ? {} : { minP }),
-      ...(seed === undefined ? {} : { seed }),
+      topK,
+      topP,
+      minP,
+      seed,
       maxTokens,
       repeatPenalty: penalize
         ? {
@@ -553,7 +553,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         gpuLayers: gpuLayers === undefined ? 'auto' : gpuLayers === -1 ? 'max' : gpuLayers,
         useMmap: this.config.use_mmap,
         useMlock: this.config.use_mlock,
-        ...(this.config.flash_attention === undefined ? {} : { defaultContextFlashAttention: this.config.flash_attention }),
+        defaultContextFlashAttention: this.config.flash_attention,
         ...(signal ? { loadSignal: signal } : {}),
         onLoadProgress: onProgress,
       });

@@ -298,10 +298,10 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const penalty = request.repeatPenalty ?? this.config.repetition_penalty;
     return {
       temperature: request.temperature ?? this.config.temperature ?? 0.8,
-      ...(topK === undefined ? {} : { topK }),
-      ...(topP === undefined ? {} : { topP }),
-      ...(minP === undefined ? {} : { minP }),
-      ...(penalty === undefined ? {} : { repetitionPenalty: penalty }),
+      topK,
+      topP,
+      minP,
+      repetitionPenalty: penalty,
       repetitionContextSize: request.repeatLastN ?? this.config.repetition_context_size,
     };
   }

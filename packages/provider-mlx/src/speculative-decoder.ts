@@ -23,7 +23,7 @@ export class SpeculativeDecoder implements TokenDecoder {
   async start(prompt: number[], reused: number, seed: number | undefined): Promise<number[]> {
     const rest = Int32Array.from(prompt.slice(reused));
     const [first] = await Promise.all([
-      this.main.step(this.sequence, rest, { ...this.sampling, ...(seed === undefined ? {} : { seed }) }),
+      this.main.step(this.sequence, rest, { ...this.sampling, seed }),
       this.draft.step(this.sequence, rest, { temperature: 0 }),
     ]);
     this.#last = first;

@@ -27,7 +27,7 @@ export class StepDecoder implements TokenDecoder {
   async start(prompt: number[], reused: number, seed: number | undefined): Promise<number[]> {
     this.#last = await this.model.step(this.sequence, Int32Array.from(prompt.slice(reused)), {
       ...this.sampling,
-      ...(seed === undefined ? {} : { seed }),
+      seed,
     });
     this.evaluated = [...prompt];
     return [this.#last];

@@ -14,6 +14,6 @@ export async function loadOrUnload(
     await router.unload(modelId);
     return 'unload';
   }
-  await router.load(modelId, { signal, ...(keepAlive === undefined ? {} : { keepAlive }) });
+  await router.load(modelId, { signal, keepAlive });
   return 'load';
 }

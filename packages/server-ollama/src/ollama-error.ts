@@ -34,7 +34,7 @@ export function toOllamaError(error: unknown): MappedOllamaError {
     return {
       status: statusByCode[error.code] ?? 500,
       body: { error: error.message },
-      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      retryAfterSeconds: error.retryAfterSeconds,
     };
   }
   const fastifyError = error as { statusCode?: number; message?: string };

@@ -34,8 +34,8 @@ export function toTools(tools: OllamaChatRequest['tools']): ToolDefinition[] | u
   if (!tools?.length) return undefined;
   return tools.map(({ function: tool }) => ({
     name: tool.name,
-    ...(tool.description === undefined ? {} : { description: tool.description }),
-    ...(tool.parameters === undefined ? {} : { parameters: tool.parameters }),
+    description: tool.description,
+    parameters: tool.parameters,
   }));
 }
 

@@ -39,7 +39,7 @@ export function toOpenAIError(error: unknown): MappedError {
     return {
       status: mapped.status,
       body: { error: { message: error.message, type: mapped.type, param: error.param ?? null, code: mapped.code } },
-      ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      retryAfterSeconds: error.retryAfterSeconds,
     };
   }
   const fastifyError = error as { statusCode?: number; code?: string; message?: string };

@@ -45,8 +45,8 @@ export function toChatRequest(body: ChatCompletionRequest): ChatRequest {
   if (body.tools?.length) {
     request.tools = body.tools.map(({ function: tool }) => ({
       name: tool.name,
-      ...(tool.description === undefined ? {} : { description: tool.description }),
-      ...(tool.parameters === undefined ? {} : { parameters: tool.parameters }),
+      description: tool.description,
+      parameters: tool.parameters,
     }));
   }
   const choice = body.tool_choice;

@@ -24,8 +24,8 @@ export const lsCommand: CommandModule<object, LsArgs> = {
       cwd,
       registry,
       env: process.env,
-      ...(args.config === undefined ? {} : { configPath: args.config }),
-      ...(args.model === undefined ? {} : { modelPaths: args.model }),
+      configPath: args.config,
+      modelPaths: args.model,
     });
     const rows = await Promise.all(
       selection.models.map(async (model) => {

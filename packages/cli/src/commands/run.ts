@@ -42,7 +42,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       registry,
       env: process.env,
       ...(isPath ? { modelPaths: [args.model] } : {}),
-      ...(args.config === undefined ? {} : { configPath: args.config }),
+      configPath: args.config,
     });
     await checkModels(registry, selection.models);
     const router = new ModelRouter({ registry, models: selection.models, keepAliveMs: Infinity });
@@ -55,8 +55,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const history: ChatMessage[] = args.system ? [{ role: 'system', content: args.system }] : [];
     const options = {
-      ...(args['max-tokens'] === undefined ? {} : { maxTokens: args['max-tokens'] }),
-      ...(args.temperature === undefined ? {} : { temperature: args.temperature }),
+      maxTokens: args['max-tokens'],
+      temperature: args.temperature,
     };
 
     const answer = async (prompt: string, signal?: AbortSignal) => {

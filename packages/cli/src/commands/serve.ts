@@ -44,8 +44,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       cwd,
       registry,
       env: process.env,
-      ...(args.config === undefined ? {} : { configPath: args.config }),
-      ...(args.model === undefined ? {} : { modelPaths: args.model }),
+      configPath: args.config,
+      modelPaths: args.model,
     });
     const flags: ServerSettingsInput = {};
     if (args.host !== undefined) flags.host = args.host;
@@ -63,9 +63,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       maxLoadedModels: settings.maxLoadedModels,
       maxQueue: settings.maxQueue,
       keepAliveMs: settings.keepAliveMs,
-      ...(settings.maxMemory === undefined ? {} : { maxMemory: settings.maxMemory }),
-      ...(settings.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: settings.queueTimeoutMs }),
-      ...(settings.defaultModel === undefined ? {} : { defaultModel: settings.defaultModel }),
+      maxMemory: settings.maxMemory,
+      queueTimeoutMs: settings.queueTimeoutMs,
+      defaultModel: settings.defaultModel,
     });
     const pretty = process.stdout.isTTY;
     const app = await createServer({

@@ -69,7 +69,7 @@ export function registerDiscovered(registry: ProviderRegistry, discovered: Disco
       provider.aliases,
       {
         packageName: provider.packageName,
-        ...(provider.version === undefined ? {} : { version: provider.version }),
+        version: provider.version,
         foundIn: provider.foundIn,
       },
       provider.load,

@@ -260,7 +260,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       entry: record.entry,
       state: record.state,
       activeRequests: record.leases,
-      ...(record.sizeEstimate === undefined ? {} : { sizeBytes: record.sizeEstimate }),
+      sizeBytes: record.sizeEstimate,
       ...(record.expiresAt === undefined ? {} : { expiresAt: new Date(record.expiresAt) }),
       pinned: this.#keepAliveOf(record) === Infinity,
     }));

@@ -40,7 +40,7 @@ async function* releasing(parts: AsyncIterable<StreamPart>, lease: ModelLease): 
     failure = error;
     throw error;
   } finally {
-    lease.release(failure === undefined ? {} : { error: failure });
+    lease.release({ error: failure });
   }
 }
 

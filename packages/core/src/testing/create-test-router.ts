@@ -16,7 +16,7 @@ export function createTestRouter(
     ...testModelEntry('fake', config, { id, baseDir: process.cwd() }),
     enabled: enabled ?? true,
     aliases: aliases ?? [],
-    ...(keep_alive === undefined ? {} : { keepAlive: keep_alive }),
+    keepAlive: keep_alive,
   }));
   const router = new ModelRouter({ registry, models: entries, ...options });
   return { router, stats, registry, plugin };

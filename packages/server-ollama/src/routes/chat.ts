@@ -15,7 +15,6 @@ export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions)
     const body = parseRequest(chatRequestSchema, request.body);
     const entry = resolveModelName(router, body.model);
     const signal = abortOnClose(reply.raw);
-    const keepAlive = body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive };
     if (body.messages.length === 0) {
       const done_reason = await loadOrUnload(router, entry.id, body.keep_alive, signal);
       return { model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done_reason, done: true };
@@ -27,7 +26,7 @@ export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions)
       ...(tools ? { tools } : {}),
       ...(body.think === undefined ? {} : { think: body.think !== false }),
     };
-    const { lease, parts } = await openModelStream(router, entry.id, { signal, ...keepAlive }, (provider) => {
+    const { lease, parts } = await openModelStream(router, entry.id, { signal, keepAlive: body.keep_alive }, (provider) => {
       assertCanChat(provider, chatRequest);
       return provider.chat(chatRequest, { signal });
     });

@@ -15,13 +15,13 @@ export function embedRoutes(app: FastifyInstance, { router }: OllamaServerOption
     const { result, loadDurationMs } = await withModel(
       router,
       entry.id,
-      { signal: abortOnClose(reply.raw), ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      { signal: abortOnClose(reply.raw), keepAlive: body.keep_alive },
       async (provider, lease) => {
         assertCanEmbed(provider);
         const result = await provider.embed({
           input,
           truncate: body.truncate ?? true,
-          ...(body.dimensions === undefined ? {} : { dimensions: body.dimensions }),
+          dimensions: body.dimensions,
         });
         return { result, loadDurationMs: lease.loadDurationMs };
       },
@@ -41,7 +41,7 @@ export function embedRoutes(app: FastifyInstance, { router }: OllamaServerOption
     const result = await withModel(
       router,
       entry.id,
-      { signal: abortOnClose(reply.raw), ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      { signal: abortOnClose(reply.raw), keepAlive: body.keep_alive },
       async (provider) => {
         assertCanEmbed(provider);
         return provider.embed({ input: [body.prompt], truncate: true });

@@ -30,7 +30,6 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
     const body = parseRequest(generateRequestSchema, request.body);
     const entry = resolveModelName(router, body.model);
     const signal = abortOnClose(reply.raw);
-    const keepAlive = body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive };
     if (body.prompt === '' && !body.images?.length && !body.context?.length && body.suffix === undefined) {
       const done_reason = await loadOrUnload(router, entry.id, body.keep_alive, signal);
       return { model: body.model, created_at: new Date().toISOString(), response: '', done: true, done_reason };
@@ -47,14 +46,14 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
     if (!raw && body.context?.length) {
       request.log.debug('context is only continued for raw requests; ignoring it');
     }
-    const { lease, parts } = await openModelStream(router, entry.id, { signal, ...keepAlive }, (provider): AsyncIterable<StreamPart> => {
+    const { lease, parts } = await openModelStream(router, entry.id, { signal, keepAlive: body.keep_alive }, (provider): AsyncIterable<StreamPart> => {
       if (raw) {
         assertCanComplete(provider);
         return provider.complete(
           {
             ...options,
             prompt: body.prompt,
-            ...(body.suffix === undefined ? {} : { suffix: body.suffix }),
+            suffix: body.suffix,
             ...(body.context ? { context: body.context } : {}),
           },
           { signal },

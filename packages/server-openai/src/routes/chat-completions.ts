@@ -15,7 +15,7 @@ export function chatCompletionsRoute(app: FastifyInstance, options: OpenAIServer
     const { lease, parts } = await openModelStream(
       options.router,
       body.model,
-      { signal, ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      { signal, keepAlive: body.keep_alive },
       (provider) => {
         assertCanChat(provider, chatRequest);
         return provider.chat(chatRequest, { signal });

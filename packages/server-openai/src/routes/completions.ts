@@ -25,7 +25,7 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
     const { lease, parts } = await openModelStream(
       options.router,
       body.model,
-      { signal, ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      { signal, keepAlive: body.keep_alive },
       (provider) => {
         assertCanComplete(provider);
         return provider.complete(completion, { signal });

@@ -11,7 +11,7 @@ export function embeddingsRoute(app: FastifyInstance, options: OpenAIServerOptio
     const result = await withModel(
       options.router,
       body.model,
-      { signal, ...(body.keep_alive === undefined ? {} : { keepAlive: body.keep_alive }) },
+      { signal, keepAlive: body.keep_alive },
       async (provider, lease) => {
         assertCanEmbed(provider);
         const input = await toTexts(body.input, provider.detokenize?.bind(provider));
