@@ -272,6 +272,15 @@ describe('ModelRouter keep-alive and recovery', () => {
     again.release();
   });
 
+  it('describes an unloaded model once, however often listings ask', async () => {
+    const { router, stats } = createTestRouter({ a: {} });
+    const [first, second] = await Promise.all([router.describe('a'), router.describe('a')]);
+    await router.describe('a');
+    expect(first).toMatchObject({ family: 'fake', parameterCount: 1000 });
+    expect(second).toBe(first);
+    expect(stats.describes).toBe(1);
+  });
+
   it('close() unloads everything and rejects queued requests', async () => {
     const { router, stats } = createTestRouter({ a: {}, b: {} }, { maxLoadedModels: 1 });
     const lease = await router.acquire('a');

@@ -95,6 +95,8 @@ interface ModelRecord {
   expiresAt?: number;
   sizeEstimate?: number;
   sizeKnown: boolean;
+  /** The provider's description of the model's files, read once (listings ask for it on every call). */
+  description?: Promise<ModelInfo>;
 }
 
 interface Waiter {
@@ -275,8 +277,14 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
   async describe(name: string | undefined): Promise<ModelInfo> {
     const record = this.#record(name);
     if (record.provider?.info && record.state === 'loaded') return record.provider.info();
-    const { plugin, config } = await this.#pluginAndConfig(record);
-    return plugin.describe ? plugin.describe(config, this.#context(record)) : {};
+    record.description ??= (async () => {
+      const { plugin, config } = await this.#pluginAndConfig(record);
+      return plugin.describe ? plugin.describe(config, this.#context(record)) : {};
+    })().catch((error: unknown) => {
+      record.description = undefined;
+      throw error;
+    });
+    return record.description;
   }
 
   /** Rejects queued requests, waits for nothing, unloads every model. */

@@ -35,6 +35,8 @@ export type FakeProviderConfig = z.infer<typeof fakeProviderConfigSchema>;
 export interface FakeProviderStats {
   loads: number;
   loadAttempts: number;
+  /** Calls of the plugin's describe(). */
+  describes: number;
   unloads: number;
   abortedLoads: number;
   /** Model ids currently loaded. */
@@ -195,7 +197,7 @@ export function createFakeProviderPlugin(providerId = 'fake'): {
   plugin: ProviderPlugin<FakeProviderConfig>;
   stats: FakeProviderStats;
 } {
-  const stats: FakeProviderStats = { loads: 0, loadAttempts: 0, unloads: 0, abortedLoads: 0, loaded: new Set() };
+  const stats: FakeProviderStats = { loads: 0, loadAttempts: 0, describes: 0, unloads: 0, abortedLoads: 0, loaded: new Set() };
   const failures = new Map<string, number>();
   const plugin: ProviderPlugin<FakeProviderConfig> = {
     specificationVersion: 'v1',
@@ -204,15 +206,18 @@ export function createFakeProviderPlugin(providerId = 'fake'): {
     configSchema: fakeProviderConfigSchema,
     create: (modelId, config, context) => new FakeProvider(modelId, config, context, stats, failures),
     estimateMemory: async (config) => config.size_bytes,
-    describe: async (config) => ({
-      format: 'fake',
-      family: 'fake',
-      parameterCount: 1000,
-      quantization: 'F32',
-      contextLength: 512,
-      capabilities: { chat: true, complete: true, embed: true, tools: true, vision: false },
-      ...(config.file ? { files: [config.file], fileSize: (await stat(config.file)).size } : {}),
-    }),
+    describe: async (config) => {
+      stats.describes++;
+      return {
+        format: 'fake',
+        family: 'fake',
+        parameterCount: 1000,
+        quantization: 'F32',
+        contextLength: 512,
+        capabilities: { chat: true, complete: true, embed: true, tools: true, vision: false },
+        ...(config.file ? { files: [config.file], fileSize: (await stat(config.file)).size } : {}),
+      };
+    },
   };
   return { plugin, stats };
 }
