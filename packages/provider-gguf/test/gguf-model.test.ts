@@ -107,11 +107,24 @@ describe('gguf concurrency and cancellation', () => {
   });
 
   it('stops generating when the consumer stops reading', async () => {
-    for await (const part of model.complete({ prompt: 'Once upon a time', maxTokens: 300, ...greedy })) {
-      if (part.type === 'text-delta') break;
+    // One sequence: the next request can only start once the abandoned generation has stopped.
+    const single = createStories({ parallel: 1, stop_on_bos: false });
+    await single.load();
+    try {
+      const request = { prompt: 'Once upon a time', maxTokens: 400, ...greedy };
+      const started = performance.now();
+      await collect(single.complete(request));
+      const whole = performance.now() - started;
+      const abandoned = performance.now();
+      for await (const part of single.complete(request)) {
+        if (part.type === 'text-delta') break;
+      }
+      const again = await collect(single.complete({ ...request, maxTokens: 10 }));
+      expect(performance.now() - abandoned).toBeLessThan(whole / 2);
+      expect(again.finish.usage.completionTokens).toBe(10);
+    } finally {
+      await single.unload();
     }
-    const again = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 10, ...greedy }));
-    expect(again.finish.usage.completionTokens).toBe(10);
   });
 });
 

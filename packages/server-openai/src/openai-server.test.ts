@@ -92,7 +92,7 @@ describe('POST /v1/chat/completions', () => {
     expect(events[0]!.choices[0].delta.tool_calls[0]).toMatchObject({ index: 0, id: 'call_0', function: { name: 'get_weather' } });
   });
 
-  it('uses the default model alias and honours keep_alive 0', async () => {
+  it('accepts a model alias, answers with the name asked for, and honours keep_alive 0', async () => {
     const { app, stats } = buildApp();
     const response = await app.inject(chat({ model: 'echo-alias', messages: [{ role: 'user', content: 'x' }], keep_alive: 0 }));
     expect(response.json().model).toBe('echo-alias');

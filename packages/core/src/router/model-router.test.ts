@@ -155,14 +155,18 @@ describe('ModelRouter residency', () => {
 
   it('respects a memory budget with provider estimates', async () => {
     const { router, stats } = createTestRouter(
-      { big: { size_bytes: 600 }, small: { size_bytes: 300 }, huge: { size_bytes: 2000 } },
+      { big: { size_bytes: 600 }, small: { size_bytes: 300 }, mid: { size_bytes: 300 }, huge: { size_bytes: 2000 } },
       { maxLoadedModels: 5, maxMemory: 1000 },
     );
     (await router.acquire('big')).release();
     (await router.acquire('small')).release();
     expect([...stats.loaded].sort()).toEqual(['big', 'small']);
+    // Using a resident model within budget evicts nothing, and makes "small" the least recently used.
     (await router.acquire('big')).release();
-    // 600 + 300 + 600 > 1000: a second "big"-sized model would evict; here "small" is LRU.
+    expect(stats.unloads).toBe(0);
+    // 600 + 300 + 300 > 1000: the least recently used idle model makes room.
+    (await router.acquire('mid')).release();
+    expect([...stats.loaded].sort()).toEqual(['big', 'mid']);
     const { router: router2, stats: stats2 } = createTestRouter(
       { a: { size_bytes: 600 }, b: { size_bytes: 600 } },
       { maxLoadedModels: 5, maxMemory: 1000 },
