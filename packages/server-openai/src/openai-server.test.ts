@@ -161,6 +161,8 @@ describe('POST /v1/completions', () => {
     const events = sseEvents(streamed.body) as Record<string, any>[];
     expect(events.slice(0, -1).map((event) => event.choices[0].text).join('')).toBe('Once upon');
     expect(events.at(-2)!.choices[0].finish_reason).toBe('length');
+    const echoed = sseEvents((await app.inject({ method: 'POST', url: '/v1/completions', payload: { model: 'story', prompt: 'x', stream: true, max_tokens: 1, echo: true } })).body);
+    expect(echoed.slice(0, -1).map((event) => (event as Record<string, any>).choices[0].text).join('')).toBe('xOnce');
   });
 
   it('defaults max_tokens to 16 like OpenAI', async () => {

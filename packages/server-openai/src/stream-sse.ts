@@ -12,12 +12,10 @@ export async function streamSse(
   parts: AsyncIterable<StreamPart>,
   map: (part: StreamPart) => object[],
   keepAliveMs = 10_000,
-  first: object[] = [],
 ): Promise<FastifyReply> {
   const sse = new SseWriter(reply, keepAliveMs);
   sse.start();
   try {
-    for (const chunk of first) sse.send(chunk);
     for await (const part of parts) {
       for (const chunk of map(part)) sse.send(chunk);
     }

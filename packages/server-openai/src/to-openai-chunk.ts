@@ -135,11 +135,6 @@ export class CompletionChunkMapper {
     }
   }
 
-  /** The prompt, when the request asked for echo. */
-  text(text: string): object {
-    return this.#chunk(text, null);
-  }
-
   #chunk(text: string, finishReason: OpenAIFinishReason): object {
     return { ...this.#base(), choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }] };
   }

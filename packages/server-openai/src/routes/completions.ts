@@ -1,4 +1,14 @@
-import { abortOnClose, assertCanComplete, collectStream, type CompletionRequest, errorCodes, HeylookError, openModelStream, parseRequest } from '@heylook/core';
+import {
+  abortOnClose,
+  assertCanComplete,
+  collectStream,
+  errorCodes,
+  HeylookError,
+  openModelStream,
+  parseRequest,
+  type CompletionRequest,
+  type StreamPart,
+} from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { completionRequestSchema } from '../request-schemas.js';
@@ -22,7 +32,7 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
       ...(body.suffix ? { suffix: body.suffix } : {}),
     };
     const signal = abortOnClose(reply.raw);
-    const { lease, parts } = await openModelStream(
+    const { lease, parts: answer } = await openModelStream(
       options.router,
       body.model,
       { signal, keepAlive: body.keep_alive },
@@ -31,10 +41,11 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
         return provider.complete(completion, { signal });
       },
     );
+    const parts = body.echo ? withEcho(prompt, answer) : answer;
     const context = createChunkContext('cmpl', body, lease.modelId);
     if (body.stream) {
       const mapper = new CompletionChunkMapper(context);
-      return streamSse(reply, parts, (part) => mapper.map(part), options.keepAliveIntervalMs, body.echo ? [mapper.text(prompt)] : []);
+      return streamSse(reply, parts, (part) => mapper.map(part), options.keepAliveIntervalMs);
     }
     const result = await collectStream(parts);
     return {
@@ -43,8 +54,14 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
       created: context.created,
       model: context.model,
       system_fingerprint: 'heylook',
-      choices: [{ index: 0, text: (body.echo ? prompt : '') + result.text, logprobs: null, finish_reason: toOpenAIFinishReason(result.finishReason) }],
+      choices: [{ index: 0, text: result.text, logprobs: null, finish_reason: toOpenAIFinishReason(result.finishReason) }],
       usage: toOpenAIUsage(result.usage),
     };
   });
+}
+
+/** `echo`: the prompt comes first, as text of the answer. */
+async function* withEcho(prompt: string, parts: AsyncIterable<StreamPart>): AsyncGenerator<StreamPart> {
+  if (prompt) yield { type: 'text-delta', text: prompt };
+  yield* parts;
 }
