@@ -146,12 +146,6 @@ export class MlxModel extends BaseProvider<MlxConfig> {
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     const loaded = this.#require();
     assertCanChat(this, request);
-    if (request.tools?.length && request.toolChoice !== 'none') {
-      throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" (mlx) does not support tools yet.`, { param: 'tools' });
-    }
-    if (request.responseFormat && request.responseFormat.type !== 'text') {
-      throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" (mlx) cannot enforce JSON output yet.`, { param: 'response_format' });
-    }
     return this.#stream(loaded, loaded.tokenizer.chatPrompt(request.messages), request, options, false);
   }
 

@@ -12,11 +12,13 @@ export function assertCanChat(provider: BaseProvider, request: ChatRequest): voi
       param: 'messages',
     });
   }
-  if (request.tools?.length && !provider.capabilities.tools) {
+  // Tools offered with tool_choice "none" are never called, so any model can take the request.
+  if (request.tools?.length && request.toolChoice !== 'none' && !provider.capabilities.tools) {
     throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" does not support tools.`, { param: 'tools' });
   }
-  if (request.responseFormat?.type === 'json-schema' && !provider.capabilities.jsonSchema) {
-    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot enforce a JSON schema.`, {
+  // JSON mode and JSON schemas are both enforced by constrained decoding.
+  if (request.responseFormat && request.responseFormat.type !== 'text' && !provider.capabilities.jsonSchema) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot constrain its output to JSON.`, {
       param: 'response_format',
     });
   }
