@@ -102,28 +102,36 @@ async function scanHuggingFaceCache(dir: string): Promise<FoundModel[]> {
  */
 export async function scanOllamaStore(dir: string): Promise<FoundModel[]> {
   const found: FoundModel[] = [];
-  const manifests = path.join(dir, 'manifests');
-  for (const registry of await readdir(manifests).catch(() => [])) {
-    for (const namespace of await readdir(path.join(manifests, registry)).catch(() => [])) {
-      for (const model of await readdir(path.join(manifests, registry, namespace)).catch(() => [])) {
-        for (const tag of await readdir(path.join(manifests, registry, namespace, model)).catch(() => [])) {
-          const manifestPath = path.join(manifests, registry, namespace, model, tag);
-          try {
-            const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { layers?: { mediaType?: string; digest?: string }[] };
-            const layer = manifest.layers?.find((item) => item.mediaType === 'application/vnd.ollama.image.model');
-            if (!layer?.digest) continue;
-            const blob = path.join(dir, 'blobs', layer.digest.replace(':', '-'));
-            if (!existsSync(blob)) continue;
-            const name = namespace === 'library' ? model : `${namespace}/${model}`;
-            found.push({ id: `${name}:${tag}`, provider: 'gguf', path: blob, store: 'ollama' });
-          } catch {
-            // Not a manifest: skip it.
-          }
-        }
-      }
-    }
+  for (const [registry, namespace, model, tag] of await nestedNames(path.join(dir, 'manifests'), 4)) {
+    const manifest = (await readJson(path.join(dir, 'manifests', registry!, namespace!, model!, tag!))) as
+      | { layers?: { mediaType?: string; digest?: string }[] }
+      | undefined;
+    const layer = manifest?.layers?.find((item) => item.mediaType === 'application/vnd.ollama.image.model');
+    if (!layer?.digest) continue;
+    const blob = path.join(dir, 'blobs', layer.digest.replace(':', '-'));
+    if (!existsSync(blob)) continue;
+    const name = namespace === 'library' ? model : `${namespace}/${model}`;
+    found.push({ id: `${name}:${tag}`, provider: 'gguf', path: blob, store: 'ollama' });
   }
   return found;
+}
+
+/** Every path exactly `depth` levels below `dir`, as lists of names. */
+async function nestedNames(dir: string, depth: number): Promise<string[][]> {
+  if (depth === 0) return [[]];
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const nested = await Promise.all(
+    names.map(async (name) => (await nestedNames(path.join(dir, name), depth - 1)).map((rest) => [name, ...rest])),
+  );
+  return nested.flat();
+}
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function isModelFolder(names: string[]): boolean {
