@@ -32,6 +32,14 @@ export const errorCodes = {
   unsupportedCapability: 'HEYLOOK_UNSUPPORTED_CAPABILITY',
   /** The request is well-formed but asks for something impossible (e.g. prompt longer than the context). */
   invalidRequest: 'HEYLOOK_INVALID_REQUEST',
+  /** A resource the request names (a stored response, a file) does not exist. */
+  notFound: 'HEYLOOK_NOT_FOUND',
+  /** The request carries no API key, or a wrong one, while keys are configured. */
+  unauthorized: 'HEYLOOK_UNAUTHORIZED',
+  /** The request comes from an origin or names a host that is not allowed (CORS, DNS rebinding). */
+  forbidden: 'HEYLOOK_FORBIDDEN',
+  /** The request body, an image or a list in it is larger than the configured limit. */
+  payloadTooLarge: 'HEYLOOK_PAYLOAD_TOO_LARGE',
   /** The prompt does not fit in the model's context window. */
   contextOverflow: 'HEYLOOK_CONTEXT_OVERFLOW',
   /** The caller aborted (client disconnected, Ctrl-C). */
