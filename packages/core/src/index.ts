@@ -13,6 +13,7 @@ export { parseByteSize, parseKeepAlive } from './util/duration.js';
 
 export const VERSION: string = '0.1.0';
 export { PartStream } from './util/part-stream.js';
+export { ContentBlockSequencer, type ContentBlock, type ContentBlockEvent } from './util/content-blocks.js';
 export { StopMatcher } from './util/stop-matcher.js';
 export * from './router/open-model-stream.js';
 export * from './provider/assert-capabilities.js';
