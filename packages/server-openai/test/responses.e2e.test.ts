@@ -49,6 +49,10 @@ describe('the openai client’s Responses API against stories260K', () => {
     expect(response.usage!.input_tokens).toBeGreaterThan(5);
     const stored = await client.responses.retrieve(response.id);
     expect(stored.output_text).toBe(response.output_text);
+    // The next turn of the conversation starts where this one left the model's cache.
+    const next = await client.responses.create({ model: 'stories', previous_response_id: response.id, input: 'And then?', max_output_tokens: 5, temperature: 0 });
+    expect(next.usage!.input_tokens).toBeGreaterThan(response.usage!.input_tokens + 20);
+    expect(next.usage!.input_tokens_details.cached_tokens).toBeGreaterThan(response.usage!.input_tokens / 2);
     await client.responses.delete(response.id);
     await expect(client.responses.retrieve(response.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
