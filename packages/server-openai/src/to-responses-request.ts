@@ -140,10 +140,13 @@ function toChatMessage(role: 'user' | 'system' | 'developer', content: string | 
     role,
     content: content.map((part, index) => {
       if (part.type !== 'input_image') return { type: 'text' as const, text: partText(part, `${param}.content.${index}`) };
-      if (!part.image_url) {
-        throw new HeylookError(errorCodes.invalidRequest, `${param}.content.${index}: file ids are not supported; send the image as a data URL in "image_url".`, {
-          param: `${param}.content.${index}.image_url`,
-        });
+      // Checked here too (to-chat-request checks again) so the error names the input item.
+      if (!part.image_url || !/^data:[\w/+.-]*;base64,/.test(part.image_url)) {
+        throw new HeylookError(
+          errorCodes.invalidRequest,
+          `${param}.content.${index}: images must be base64 data URLs (data:image/png;base64,...) in "image_url"; heylook fetches no URLs and has no file store.`,
+          { param: `${param}.content.${index}.image_url` },
+        );
       }
       return { type: 'image_url' as const, image_url: part.image_url };
     }),

@@ -149,6 +149,8 @@ describe('the openai client’s Responses API against stories260K', () => {
   it('maps errors to the client error classes', async () => {
     await expect(client.responses.create({ model: 'nope', input })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(client.responses.create({ model: 'stories', input: [] })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    const tooLong = client.responses.create({ model: 'stories', input: 'Lily went to the park. '.repeat(100), stream: true });
+    await expect(tooLong).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'input' });
     await expect(client.responses.create({ model: 'stories', input, previous_response_id: 'resp_missing' })).rejects.toBeInstanceOf(
       OpenAI.NotFoundError,
     );

@@ -238,6 +238,9 @@ describe('POST /v1/responses', () => {
       [{ model: 'echo', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] }, 400, 'input.0.content.0'],
       [{ model: 'echo', input: [{ role: 'assistant', content: [{ type: 'input_image', image_url: 'data:image/png;base64,AA==' }] }] }, 400, 'input.0.content.0'],
       [{ model: 'echo', input: [{ type: 'item_reference', id: 'msg_1' }] }, 400, 'input.0'],
+      [{ model: 'echo', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/cat.png' }] }] }, 400, 'input.0.content.0.image_url'],
+      // A model without vision: the capability check names the input.
+      [{ model: 'echo', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png;base64,AA==' }] }] }, 400, 'input'],
       [{ model: 'echo', input: 'x', temperature: 5 }, 400, 'temperature'],
       [{ model: 'echo', input: 'x', tools: [{ type: 'function' }] }, 400, 'tools.0.name'],
       [{ model: 'echo', input: 'x', tool_choice: { type: 'web_search' } }, 400, 'tool_choice'],

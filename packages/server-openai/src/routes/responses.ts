@@ -1,4 +1,4 @@
-import { abortOnClose, assertCanChat, errorCodes, HeylookError, openModelStream, parseRequest } from '@heylook/core';
+import { abortOnClose, assertCanChat, errorCodes, HeylookError, isHeylookError, openModelStream, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { toOpenAIError } from '../openai-error.js';
 import type { OpenAIServerOptions } from '../openai-server-options.js';
@@ -38,7 +38,11 @@ export function responsesRoutes(app: FastifyInstance, options: OpenAIServerOptio
         assertCanChat(provider, chatRequest);
         return provider.chat(chatRequest, { signal });
       },
-    );
+    ).catch((error: unknown) => {
+      // Providers name the chat field ("messages": a prompt too long for the context, images); here it is "input".
+      if (isHeylookError(error) && error.param === 'messages') throw new HeylookError(error.code, error.message, { param: 'input', cause: error });
+      throw error;
+    });
     const mapper = new ResponseEventMapper(createResponseObject(body, body.model ?? previous?.response.model ?? lease.modelId));
     // Stored before the final event goes out: a client may send the next turn right after it.
     const keep = (response: ResponseObject) => {
