@@ -95,7 +95,7 @@ export function appendItems(messages: OpenAIChatMessage[], items: readonly Recor
         // The reasoning text when the client has it, else the summary.
         const text = (reasoning.content?.length ? reasoning.content : reasoning.summary).map((part) => part.text).join('\n');
         const turn = openTurn();
-        if (turn && !turn.content && !turn.tool_calls?.length) replaceLast({ ...turn, reasoning_content: (turn.reasoning_content ?? '') + text });
+        if (turn && !turn.content && !turn.tool_calls?.length) replaceLast({ ...turn, reasoning_content: turn.reasoning_content ? `${turn.reasoning_content}\n${text}` : text });
         else messages.push({ role: 'assistant', content: '', reasoning_content: text });
         break;
       }
@@ -191,6 +191,8 @@ function toTools(body: ResponsesRequest): Pick<ChatBody, 'tools' | 'tool_choice'
     const allowed = new Set((choice.tools as { type: string; name?: string }[]).flatMap((tool) => (tool.type === 'function' && tool.name ? [tool.name] : [])));
     tools = tools.filter((tool) => allowed.has(tool.function.name));
     toolChoice = choice.mode as 'auto' | 'required';
+  } else if (choice?.type === 'function') {
+    throw new HeylookError(errorCodes.invalidRequest, 'tool_choice of type "function" needs the "name" of a function in tools.', { param: 'tool_choice.name' });
   } else if (choice) {
     throw new HeylookError(errorCodes.unsupportedCapability, `tool_choice forces a "${choice.type}" tool, which heylook does not serve; use a function tool.`, {
       param: 'tool_choice',

@@ -245,6 +245,7 @@ describe('POST /v1/responses', () => {
       [{ model: 'echo', input: 'x', tools: [{ type: 'function' }] }, 400, 'tools.0.name'],
       [{ model: 'echo', input: 'x', tool_choice: { type: 'web_search' } }, 400, 'tool_choice'],
       [{ model: 'echo', input: 'x', tool_choice: 'required' }, 400, 'tool_choice'],
+      [{ model: 'echo', input: 'x', tools: [weatherTool], tool_choice: { type: 'function' } }, 400, 'tool_choice.name'],
       [{ model: 'echo', input: 'x', tools: [weatherTool], tool_choice: { type: 'function', name: 'nope' } }, 400, 'tool_choice'],
       [{ model: 'echo', input: 'x', text: { format: { type: 'json_schema', name: 'x' } } }, 400, 'text.format.schema'],
       [{ model: 'echo', input: 'x', background: true }, 400, 'background'],
