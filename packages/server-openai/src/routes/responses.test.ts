@@ -9,12 +9,13 @@ function buildApp(responseStore?: { maxEntries?: number; ttlMs?: number }) {
       echo: {},
       tools: { tool_call: { name: 'get_weather', arguments: { city: 'Paris' } } },
       crash: { reply: 'one two boom three', crash_on: 'boom' },
+      slow: { token_delay_ms: 30, reply: 'a b c d e f g h i j k l m n o p q r s t' },
     },
     { maxLoadedModels: 10 },
   );
   const app = Fastify();
   void app.register(openaiServer, { router, ...(responseStore ? { responseStore } : {}) });
-  return app;
+  return Object.assign(app, { router });
 }
 
 type Event = Record<string, any>;
@@ -260,6 +261,27 @@ describe('POST /v1/responses', () => {
     const notJson = await app.inject({ method: 'POST', url: '/v1/responses', payload: '{', headers: { 'content-type': 'application/json' } });
     expect(notJson.statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/v1/responses/resp_x?stream=true' })).statusCode).toBe(400);
+  });
+
+  it('stops generating when the client goes away, and keeps nothing of the cancelled response', async () => {
+    const app = buildApp();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const controller = new AbortController();
+    const response = await fetch(`${address}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow', input: 'x', stream: true }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('response.output_text.delta')) text += new TextDecoder().decode((await reader.read()).value);
+    const id = /"id":"(resp_\w+)"/.exec(text)![1]!;
+    controller.abort();
+    while (app.router.list().find((model) => model.id === 'slow')!.activeRequests > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Had generation run to its end, the response would be completed and stored.
+    expect((await app.inject({ method: 'GET', url: `/v1/responses/${id}` })).statusCode).toBe(404);
+    await app.close();
   });
 
   it('evicts the least recently used response past the configured size', async () => {
