@@ -13,12 +13,13 @@ import { appendItems, toChatCompletionBody } from '../to-responses-request.js';
 
 /** POST /v1/responses, GET and DELETE /v1/responses/{id} — the OpenAI Responses API. */
 export function responsesRoutes(app: FastifyInstance, options: OpenAIServerOptions, store: ResponseStore): void {
+  const idle = store.ttlMs >= 60_000 ? `${Math.round(store.ttlMs / 60_000)} min` : `${Math.round(store.ttlMs / 1000)} s`;
   const lookup = (id: string, param?: string) => {
     const stored = store.get(id);
     if (stored) return stored;
     throw new HeylookError(
       errorCodes.notFound,
-      `No response with id "${id}": it was not stored (store: false), was deleted, or was evicted (heylook keeps the last ${store.maxEntries} responses for ${Math.round(store.ttlMs / 60_000)} min of inactivity).`,
+      `No response with id "${id}": it was not stored (store: false), was deleted, or was evicted (heylook keeps the last ${store.maxEntries} responses, each until ${idle} without use).`,
       param ? { param } : {},
     );
   };
