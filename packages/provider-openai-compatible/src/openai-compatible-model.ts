@@ -152,9 +152,9 @@ export class OpenAICompatibleModel extends BaseProvider<OpenAICompatibleConfig> 
    */
   async *#stream(pool: ReplicaPool, path: string, body: unknown, signal: AbortSignal | undefined, stickyKey: string | undefined): AsyncGenerator<StreamPart> {
     const tried = new Set<Replica>();
-    let last: AttemptFailed | undefined;
+    const failures: AttemptFailed[] = [];
     for (;;) {
-      const lease = await this.#acquire(pool, signal, stickyKey, tried, last);
+      const lease = await this.#acquire(pool, signal, stickyKey, tried, failures);
       const { url } = lease.replica;
       const reader = new UpstreamStreamReader();
       let started = false;
@@ -187,7 +187,7 @@ export class OpenAICompatibleModel extends BaseProvider<OpenAICompatibleConfig> 
         if (error.failure.replicaDown) pool.markDown(lease.replica, error.message);
         if (started || !error.failure.tryAnother) throw error.failure.error;
         this.context.logger.warn(`model "${this.modelId}": ${error.message}; trying another replica`);
-        last = error;
+        failures.push(error);
       } finally {
         attempt?.close();
         lease.release();
@@ -204,9 +204,9 @@ export class OpenAICompatibleModel extends BaseProvider<OpenAICompatibleConfig> 
     read: (attempt: UpstreamAttempt, url: UpstreamUrl) => Promise<T>,
   ): Promise<T> {
     const tried = new Set<Replica>();
-    let last: AttemptFailed | undefined;
+    const failures: AttemptFailed[] = [];
     for (;;) {
-      const lease = await this.#acquire(pool, signal, undefined, tried, last);
+      const lease = await this.#acquire(pool, signal, undefined, tried, failures);
       let attempt: UpstreamAttempt | undefined;
       try {
         attempt = await this.#client.post(lease.replica.url, path, body, signal);
@@ -215,7 +215,7 @@ export class OpenAICompatibleModel extends BaseProvider<OpenAICompatibleConfig> 
         if (!(error instanceof AttemptFailed)) throw error;
         if (error.failure.replicaDown) pool.markDown(lease.replica, error.message);
         if (!error.failure.tryAnother) throw error.failure.error;
-        last = error;
+        failures.push(error);
       } finally {
         attempt?.close();
         lease.release();
@@ -223,14 +223,19 @@ export class OpenAICompatibleModel extends BaseProvider<OpenAICompatibleConfig> 
     }
   }
 
-  /** A replica this request has not tried; when none is left, the last attempt's error says why. */
-  async #acquire(pool: ReplicaPool, signal: AbortSignal | undefined, stickyKey: string | undefined, tried: Set<Replica>, last: AttemptFailed | undefined): Promise<ReplicaLease> {
+  /** A replica this request has not tried; when none is left, the attempts' errors say why. */
+  async #acquire(pool: ReplicaPool, signal: AbortSignal | undefined, stickyKey: string | undefined, tried: Set<Replica>, failures: AttemptFailed[]): Promise<ReplicaLease> {
     let lease: ReplicaLease;
     try {
       lease = await pool.acquire({ ...(signal ? { signal } : {}), ...(stickyKey !== undefined ? { stickyKey } : {}), exclude: tried });
     } catch (error) {
-      if (last && !signal?.aborted) throw last.failure.error;
-      throw error;
+      if (failures.length === 0 || signal?.aborted) throw error;
+      const last = failures.at(-1)!.failure.error;
+      if (failures.length === 1) throw last;
+      throw new HeylookError(last.code, `Every upstream failed the request: ${failures.map((failure) => failure.message).join('; ')}`, {
+        ...(last.param ? { param: last.param } : {}),
+        ...(last.retryAfterSeconds !== undefined ? { retryAfterSeconds: Math.max(...failures.map((failure) => failure.failure.error.retryAfterSeconds ?? 0)) } : {}),
+      });
     }
     tried.add(lease.replica);
     return lease;
