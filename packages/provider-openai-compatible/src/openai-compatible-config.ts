@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  // fetch refuses URLs with credentials, and they would end up in listings and logs.
+  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not contain credentials; put the key in api_key_env');
 
 /**
  * An openai-compatible model's `config:` block. The "model" is a remote endpoint: one

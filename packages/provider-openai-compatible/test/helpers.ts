@@ -42,25 +42,28 @@ process.once('exit', () => {
 });
 
 /** Starts `heylook serve` on 127.0.0.1 (on `port`, or a free one) with stories260K; resolves once it listens. */
-export async function startUpstream(port = 0): Promise<Upstream> {
+export async function startUpstream(port = 0, args: string[] = []): Promise<Upstream> {
   const dir = await mkdtemp(path.join(tmpdir(), 'heylook-upstream-'));
   await writeFile(path.join(dir, 'models.yaml'), upstreamConfig());
+  return startServe(dir, ['--config', 'models.yaml', '--port', String(port), ...args]);
+}
+
+/** Runs `heylook <command>` in `cwd` with a private HOME and no HEYLOOK_* settings. */
+export function spawnHeylook(cwd: string, args: string[]): ChildProcess {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('HEYLOOK_')) env[key] = value;
-  Object.assign(env, { HOME: dir, XDG_CONFIG_HOME: path.join(dir, '.config') });
-  const child = spawn(process.execPath, [cliBin, 'serve', '--config', 'models.yaml', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn'], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  Object.assign(env, { HOME: cwd, XDG_CONFIG_HOME: path.join(cwd, '.config') });
+  const child = spawn(process.execPath, [cliBin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Starts `heylook serve ...args` on 127.0.0.1 in `cwd`; resolves once it listens. */
+export async function startServe(cwd: string, args: string[]): Promise<Upstream> {
+  const child = spawnHeylook(cwd, ['serve', '--host', '127.0.0.1', '--log-level', 'warn', ...args]);
   let output = '';
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      children.delete(child);
-      resolve();
-    }),
-  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const kill = async () => {
     child.kill('SIGKILL');
     await exited;
@@ -68,7 +71,7 @@ export async function startUpstream(port = 0): Promise<Upstream> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void kill();
-      reject(new Error(`upstream did not start:\n${output}`));
+      reject(new Error(`heylook serve did not start:\n${output}`));
     }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -82,7 +85,7 @@ export async function startUpstream(port = 0): Promise<Upstream> {
     child.stderr!.on('data', onData);
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`upstream exited:\n${output}`));
+      reject(new Error(`heylook serve exited:\n${output}`));
     });
   });
 }
