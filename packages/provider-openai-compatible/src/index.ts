@@ -5,7 +5,7 @@ export {
   openAICompatibleProvider,
   VERSION,
   type OpenAICompatibleProviderPlugin,
-  type ProviderReadiness,
+  type OpenAICompatibleReadiness,
 } from './openai-compatible-provider.js';
 export { openAICompatibleConfigSchema, type OpenAICompatibleConfig } from './openai-compatible-config.js';
 export { OpenAICompatibleModel } from './openai-compatible-model.js';

@@ -9,7 +9,7 @@ describe('openai-compatible config', () => {
   it('fills defaults and warns about keys it does not know', () => {
     const { config, warnings } = parse({ base_url: 'http://gpu:8000/v1', model: 'qwen', n_ctx: 4096 });
     expect(config).toMatchObject({ timeout: 300, max_parallel: 8, health_interval: 10, sticky_prefix: false, headers: {} });
-    expect(config.capabilities).toEqual({ chat: true, complete: true, embed: true, tools: true, json_schema: true, vision: false });
+    expect(config.capabilities).toEqual({ chat: true, complete: true, embed: true, tools: true, json_schema: true, vision: false, logprobs: false });
     expect(warnings).toEqual([expect.stringContaining('"n_ctx" is not a openai-compatible setting')]);
   });
 

@@ -47,6 +47,8 @@ export const openAICompatibleConfigSchema = z
         tools: z.boolean().default(true),
         json_schema: z.boolean().default(true),
         vision: z.boolean().default(false),
+        /** Token logprobs (vLLM, SGLang and llama-server return them; heylook does not yet). */
+        logprobs: z.boolean().default(false),
       })
       .prefault({}),
     /** Context window, for listings (read from the upstream's /v1/models when it says). */

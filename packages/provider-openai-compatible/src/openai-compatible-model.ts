@@ -35,7 +35,8 @@ const maxQueue = 256;
  * the best replica and, until its first part is out, fails over to another one.
  */
 export class OpenAICompatibleModel extends BaseProvider<OpenAICompatibleConfig> {
-  readonly capabilities: ProviderCapabilities;
+  // `logprobs` is declared for cores whose capabilities know it; older ones ignore it.
+  readonly capabilities: ProviderCapabilities & { logprobs: boolean };
   readonly urls: UpstreamUrl[];
   readonly #client: UpstreamClient;
   #pool: ReplicaPool | undefined;
@@ -53,6 +54,7 @@ export class OpenAICompatibleModel extends BaseProvider<OpenAICompatibleConfig> 
       tools: capabilities.tools,
       jsonSchema: capabilities.json_schema,
       vision: capabilities.vision,
+      logprobs: capabilities.logprobs,
       maxParallel: config.max_parallel * this.urls.length,
     };
     this.#client = createClient(config);

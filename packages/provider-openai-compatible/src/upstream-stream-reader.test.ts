@@ -48,6 +48,9 @@ describe('UpstreamStreamReader', () => {
   it('reads legacy completion chunks and chat logprobs', () => {
     const reader = new UpstreamStreamReader();
     expect(reader.read({ choices: [{ index: 0, text: ', there', finish_reason: null }] })).toEqual([{ type: 'text-delta', text: ', there' }]);
+    expect(reader.read({ choices: [{ index: 0, text: ' was', logprobs: { tokens: [' was'], token_logprobs: [-0.1], top_logprobs: [{ ' was': -0.1, ' is': -2.5 }] } }] })).toEqual([
+      { type: 'text-delta', text: ' was', logprobs: [{ token: ' was', logprob: -0.1, topLogprobs: [{ token: ' was', logprob: -0.1 }, { token: ' is', logprob: -2.5 }] }] },
+    ]);
     const withLogprobs = reader.read(
       chunk({ content: 'a' }, null, { logprobs: { content: [{ token: 'a', logprob: -0.5, bytes: [97], top_logprobs: [{ token: 'a', logprob: -0.5 }, { token: 'b', logprob: -1 }] }] } }),
     );

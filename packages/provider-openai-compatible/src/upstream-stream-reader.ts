@@ -99,9 +99,29 @@ function toUsage(usage: Json): Usage {
   };
 }
 
-/** Chat logprobs (`{content:[{token,logprob,bytes,top_logprobs}]}`) → ours; legacy completion logprobs are not mapped. */
+/**
+ * Chat logprobs (`{content:[{token,logprob,bytes,top_logprobs}]}`) or legacy completion
+ * logprobs (`{tokens,token_logprobs,top_logprobs:[{token:logprob}]}`) → ours.
+ */
 function toLogprobs(logprobs: Json | undefined): TokenLogprob[] | undefined {
-  const content = logprobs?.content;
+  if (!logprobs) return undefined;
+  if (Array.isArray(logprobs.tokens) && Array.isArray(logprobs.token_logprobs)) {
+    const tops = Array.isArray(logprobs.top_logprobs) ? logprobs.top_logprobs : [];
+    const legacy = logprobs.tokens.flatMap((token: unknown, index: number) => {
+      const logprob = count((logprobs.token_logprobs as unknown[])[index]);
+      if (typeof token !== 'string' || logprob === undefined) return [];
+      const top = record(tops[index]);
+      return [
+        {
+          token,
+          logprob,
+          ...(top ? { topLogprobs: Object.entries(top).flatMap(([alternative, value]) => (count(value) === undefined ? [] : [{ token: alternative, logprob: value as number }])) } : {}),
+        },
+      ];
+    });
+    return legacy.length ? legacy : undefined;
+  }
+  const content = logprobs.content;
   if (!Array.isArray(content) || content.length === 0) return undefined;
   return content.flatMap((entry) => {
     const item = record(entry);

@@ -100,6 +100,7 @@ describe('upstream failures seen by clients', () => {
     const some = await openAICompatibleProvider.check(parse({ base_urls: [upstream.url, dead], model: 'stories' }));
     expect(some.ready).toBe(true);
     expect(some.message).toMatch(new RegExp(`^1/2 upstreams answer; ${dead}/v1: .*ECONNREFUSED`));
-    expect(await openAICompatibleProvider.check(parse({ base_url: dead, model: 'stories' }))).toMatchObject({ ready: false });
+    const none = await openAICompatibleProvider.check(parse({ base_url: dead, model: 'stories' }));
+    expect(none).toMatchObject({ ready: false, problem: expect.stringContaining(`${dead}/v1`), fix: expect.any(String) });
   });
 });
