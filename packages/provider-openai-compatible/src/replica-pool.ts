@@ -61,6 +61,8 @@ export class ReplicaPool {
   readonly #options: ReplicaPoolOptions;
   readonly #waiters: Waiter[] = [];
   readonly #retryTimers = new Map<Replica, NodeJS.Timeout>();
+  /** Replicas with a check in flight: a slow check is not stacked with the next one. */
+  readonly #checking = new Set<Replica>();
   #healthTimer: NodeJS.Timeout | undefined;
   #rotation = 0;
   #closed = false;
@@ -213,6 +215,8 @@ export class ReplicaPool {
   }
 
   async #runCheck(replica: Replica): Promise<void> {
+    if (this.#checking.has(replica)) return;
+    this.#checking.add(replica);
     try {
       await this.#options.check(replica);
       if (!replica.healthy && !this.#closed) {
@@ -229,6 +233,8 @@ export class ReplicaPool {
         replica.problem = messageOf(error);
         this.#scheduleRetry(replica);
       }
+    } finally {
+      this.#checking.delete(replica);
     }
   }
 

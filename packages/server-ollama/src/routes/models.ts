@@ -79,8 +79,8 @@ async function listing(router: ModelRouter, entry: ModelEntry) {
   if (info.remote) {
     // No files here: named by where it is served, with the fields Ollama lists its remote models with.
     const digest = createHash('sha256').update(`${info.remote.host}\n${info.remote.model}`).digest('hex');
-    const details = modelDetails(info);
-    return { name, model: name, modified_at: new Date(0).toISOString(), size: 0, digest, details, remote_model: info.remote.model, remote_host: info.remote.host, info };
+    const remote = { remote_model: info.remote.model, remote_host: info.remote.host };
+    return { name, model: name, modified_at: new Date(0).toISOString(), size: 0, digest, details: modelDetails(info), ...remote, info };
   }
   if (files.length === 0) {
     throw new HeylookError(errorCodes.providerError, `provider of "${entry.id}" does not report its files`);
