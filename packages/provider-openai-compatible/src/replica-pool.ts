@@ -7,6 +7,8 @@ export interface Replica {
   readonly url: UpstreamUrl;
   /** Requests running on it now. */
   outstanding: number;
+  /** Requests it was given since the pool started (attempts, fail-overs included). */
+  served: number;
   healthy: boolean;
   /** Consecutive failed checks since it went down (sets the backoff). */
   failures: number;
@@ -69,7 +71,7 @@ export class ReplicaPool {
 
   constructor(options: ReplicaPoolOptions) {
     this.#options = options;
-    this.replicas = options.urls.map((url, index) => ({ index, url, outstanding: 0, healthy: true, failures: 0 }));
+    this.replicas = options.urls.map((url, index) => ({ index, url, outstanding: 0, served: 0, healthy: true, failures: 0 }));
   }
 
   /** Checks every replica once, then keeps checking them in the background. */
@@ -148,6 +150,7 @@ export class ReplicaPool {
 
   #lease(replica: Replica): ReplicaLease {
     replica.outstanding++;
+    replica.served++;
     let released = false;
     return {
       replica,

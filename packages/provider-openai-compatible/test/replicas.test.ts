@@ -14,6 +14,7 @@ beforeAll(async () => {
     remote: { ...common, model: 'stories', max_parallel: 2 },
     // One request per replica: two long requests land on both replicas, one each.
     'remote-endless': { ...common, model: 'endless', max_parallel: 1 },
+    'remote-sticky': { ...common, model: 'stories', sticky_prefix: true },
   });
 });
 afterAll(async () => {
@@ -69,6 +70,31 @@ describe('two upstream replicas', () => {
     expect(results.every((result) => result.status === 200 && result.ok)).toBe(true);
     expect(await loaded(upstreams[0]!, 'stories')).toBe(true);
     expect(await loaded(upstreams[1]!, 'stories')).toBe(true);
+    expect((await front.model('remote')).replicas.every((replica) => replica.served > 0)).toBe(true);
+  });
+
+  it('keeps each conversation on one replica with sticky_prefix', async () => {
+    const turn = (conversation: number, turns: number) => ({
+      model: 'remote-sticky',
+      // Each turn repeats the conversation so far, as chat clients send it.
+      messages: [
+        { role: 'system', content: `You tell story number ${conversation}.` },
+        { role: 'user', content: 'Tell me a story.' },
+        ...Array.from({ length: turns }, (_, index) => [
+          { role: 'assistant', content: `Part ${index + 1} of the story.` },
+          { role: 'user', content: 'Go on.' },
+        ]).flat(),
+      ],
+      max_tokens: 4,
+      temperature: 0,
+    });
+    const model = await front.model('remote-sticky');
+    const servedBy = async (conversation: number) => {
+      const before = model.replicas.map((replica) => replica.served);
+      for (let turns = 0; turns < 4; turns++) expect((await postJson(`${front.url}/v1/chat/completions`, turn(conversation, turns))).status).toBe(200);
+      return model.replicas.map((replica, index) => replica.served - before[index]!);
+    };
+    for (const conversation of [1, 2, 3, 4]) expect((await servedBy(conversation)).sort()).toEqual([0, 4]);
   });
 
   it('keeps answering when one is killed mid-run: no error for requests not yet streaming; it rejoins when restarted', async () => {
