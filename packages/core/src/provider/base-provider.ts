@@ -67,6 +67,8 @@ export interface ModelInfo {
   capabilities?: Partial<ProviderCapabilities> & { infill?: boolean };
   /** Chat template source, when the model carries one. */
   chatTemplate?: string;
+  /** Where a remote model is served from (its upstream's API base and its name there), for listings. */
+  remote?: { host: string; model: string };
   /** Everything else the model's metadata says, keyed like GGUF (`llama.context_length`). */
   metadata?: Record<string, unknown>;
 }

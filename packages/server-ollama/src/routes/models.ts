@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { errorCodes, HeylookError, type ModelEntry, type ModelInfo, type ModelRouter, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { modelDetails, modelDigest, modifiedAt, ollamaCapabilities } from '../model-facts.js';
@@ -74,10 +75,16 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
 async function listing(router: ModelRouter, entry: ModelEntry) {
   const info = await router.describe(entry.id);
   const files = info.files ?? [];
+  const name = ollamaName(entry.id);
+  if (info.remote) {
+    // No files here: named by where it is served, with the fields Ollama lists its remote models with.
+    const digest = createHash('sha256').update(`${info.remote.host}\n${info.remote.model}`).digest('hex');
+    const remote = { remote_model: info.remote.model, remote_host: info.remote.host };
+    return { name, model: name, modified_at: new Date(0).toISOString(), size: 0, digest, details: modelDetails(info), ...remote, info };
+  }
   if (files.length === 0) {
     throw new HeylookError(errorCodes.providerError, `provider of "${entry.id}" does not report its files`);
   }
-  const name = ollamaName(entry.id);
   return {
     name,
     model: name,
