@@ -264,6 +264,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       yield {
         type: 'finish',
         reason,
+        ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
         usage: {
           promptTokens: prompt.length,
           completionTokens: generated.length,
