@@ -450,7 +450,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const topK = request.topK ?? config.top_k;
     const topP = request.topP ?? config.top_p;
     const minP = request.minP ?? config.min_p;
-    const maxTokens = request.maxTokens ?? config.max_tokens ?? loaded.context.contextSize - promptLength;
+    // Clamped to the room left in the context, like mlx: clients such as Claude Code ask for 32000.
+    const maxTokens = Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, loaded.context.contextSize - promptLength);
     return {
       temperature,
       topK,

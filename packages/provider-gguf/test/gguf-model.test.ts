@@ -57,6 +57,19 @@ describe('gguf raw completion on stories260K', () => {
     expect(result.finish.stopSequence).toBe('Lily');
   });
 
+  it('clamps max tokens to the room left in the context instead of shifting it', async () => {
+    const small = createStories({ n_ctx: 128, stop_on_bos: false }, 'stories-small');
+    await small.load();
+    try {
+      const result = await collect(small.complete({ prompt: 'Once upon a time', maxTokens: 32000, ...greedy }));
+      expect(result.finish.reason).toBe('length');
+      const { contextLength } = await small.info();
+      expect(result.finish.usage.promptTokens + result.finish.usage.completionTokens).toBe(contextLength);
+    } finally {
+      await small.unload();
+    }
+  });
+
   it('reports length when max tokens is reached', async () => {
     const result = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 5, ...greedy }));
     expect(result.finish.reason).toBe('length');
