@@ -43,6 +43,7 @@ async function collectBlocks(parts: AsyncIterable<StreamPart>): Promise<Extract<
   throw new Error('The model stream ended without a finish part.');
 }
 
-export function requestId(id: string): string {
-  return `req_${id}`;
+/** Anthropic's `request-id` header, from fastify's request id (`req-7` → `req_7`) so it matches the logs. */
+function requestId(id: string): string {
+  return `req_${id.replace(/^req-/, '')}`;
 }
