@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export async function makeRandomLlama(dir, { hidden = 512, layers = 8, heads = 8, kvHeads = 4, seed = 1 } = {}) {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const source = path.join(process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../shared/models'), 'stories260K-hf');
+  const source = path.join(process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../models'), 'stories260K-hf');
   const vocab = 512;
   const intermediate = Math.round((hidden * 8) / 3 / 32) * 32;
   const headDim = hidden / heads;

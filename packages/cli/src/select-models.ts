@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isHeylookError, loadConfigFile, parseProviderConfig, type LoadedConfig, type ModelEntry, type ProviderRegistry } from '@heylook/core';
 import { CliError } from './cli-error.js';
-import { discoverModels, scanFolder, standardStores, toModelEntry, uniqueIds } from './discover-models.js';
+import { discoverModels, scanFolder, standardStores, toModelEntry, uniqueIds, type ModelStore } from './discover-models.js';
 
 export interface ModelSelection {
   models: ModelEntry[];
@@ -51,8 +51,21 @@ export async function selectModels(options: SelectOptions): Promise<ModelSelecti
   return {
     models: found.map(toModelEntry),
     origin: `discovery in ${stores.map((store) => `${store.name} (${store.dir})`).join(', ')}`,
-    warnings: found.length === 0 ? ['No models.yaml and no models found in the standard stores. Pass --model PATH or --config FILE.'] : [],
+    warnings: found.length === 0 ? [noModelsFound(stores)] : [],
   };
+}
+
+/** What discovery looked at, and the ways to give heylook a model. */
+function noModelsFound(stores: ModelStore[]): string {
+  return [
+    'No models to serve: no models.yaml, no --model, and no models in the places heylook looks:',
+    ...stores.map((store) => `    ${store.name.padEnd(12)} ${store.dir}${existsSync(store.dir) ? '  (no models in it)' : '  (not there)'}`),
+    '  To serve a model, any one of:',
+    '    - put a .gguf file or an MLX / Hugging Face model folder into ./models and start again;',
+    '    - `heylook serve --model PATH` for one file or folder, or `heylook init DIR` to write a models.yaml;',
+    '    - models you pulled with Ollama (`ollama pull NAME`) or downloaded with `hf download REPO` are found on their own.',
+    '  A tiny test model (stories260K.gguf, MIT) ships in the heylook repository under models/.',
+  ].join('\n');
 }
 
 function findConfig({ configPath, env, cwd }: SelectOptions): string | undefined {

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -131,6 +131,16 @@ describe('heylook serve', () => {
     expect(await chat.json()).toMatchObject({ done: true, eval_count: 3 });
   });
 
+  it('explains where it looked and how to get a model when it finds none', async () => {
+    const { dir, env } = await workspace();
+    const cli = await serve([], { cwd: dir, env });
+    expect(cli.output()).toMatch(/No models to serve/);
+    expect(cli.output()).toMatch(new RegExp(`\\./models\\s+${path.join(dir, 'models')}\\s+\\(not there\\)`));
+    expect(cli.output()).toMatch(/heylook serve --model PATH/);
+    const models = (await (await fetch(`${cli.url}/v1/models`)).json()) as { data: unknown[] };
+    expect(models.data).toEqual([]);
+  });
+
   it('exits with one clear line for bad flags, missing files, bad config and a port in use', async () => {
     const { dir, env } = await workspace();
     const badFlag = await runCli(['serve', '--port', 'eighty'], { cwd: dir, env });
@@ -159,7 +169,13 @@ describe('heylook init, ls and providers', () => {
   it('writes a models.yaml from a folder scan and merges without losing entries', async () => {
     const { dir, env } = await workspace();
     await writeFile(path.join(dir, 'models.yaml'), '# my models\nmax_loaded_models: 3\nmodels:\n  - id: mine\n    provider: gguf\n    config:\n      model_path: /elsewhere/mine.gguf\n');
-    const first = await runCli(['init', fixtures], { cwd: dir, env });
+    // A folder of its own, so the listing does not depend on what else HEYLOOK_FIXTURES holds.
+    const library = path.join(dir, 'library');
+    await mkdir(path.join(library, 'nested'), { recursive: true });
+    await copyFile(storiesPath, path.join(library, 'stories260K.gguf'));
+    await copyFile(storiesPath, path.join(library, 'nested', 'other.gguf'));
+    await cp(path.join(fixtures, 'stories260K-hf'), path.join(library, 'stories260K-hf'), { recursive: true });
+    const first = await runCli(['init', library], { cwd: dir, env });
     expect(first.code).toBe(0);
     const text = await readFile(path.join(dir, 'models.yaml'), 'utf8');
     expect(text).toContain('# my models');
@@ -167,13 +183,11 @@ describe('heylook init, ls and providers', () => {
     expect(config.max_loaded_models).toBe(3);
     expect(config.models.map((model) => [model.id, model.provider])).toEqual([
       ['mine', 'gguf'],
-      ['ggml-vocab-bert-bge', 'gguf'],
-      ['ggml-vocab-gpt-2', 'gguf'],
-      ['ggml-vocab-phi-3', 'gguf'],
+      ['other', 'gguf'],
       ['stories260K-hf', 'mlx'],
       ['stories260K', 'gguf'],
     ]);
-    const again = await runCli(['init', fixtures], { cwd: dir, env });
+    const again = await runCli(['init', library], { cwd: dir, env });
     expect(again.stdout).toMatch(/no new models/);
     expect(await readFile(path.join(dir, 'models.yaml'), 'utf8')).toBe(text);
 

@@ -5,9 +5,8 @@ import type { ModelEntry } from '../config/load-config.js';
 import { parseProviderConfig } from '../config/parse-provider-config.js';
 import { silentLogger, type BaseProvider, type ProviderContext, type ProviderPlugin } from '../provider/base-provider.js';
 
-/** The shared test models: HEYLOOK_FIXTURES, or ../shared/models next to the repo. */
-export const fixturesDir: string =
-  process.env.HEYLOOK_FIXTURES ?? fileURLToPath(new URL('../../../../../shared/models', import.meta.url));
+/** The test models: HEYLOOK_FIXTURES, or the repository's own `models/` folder. */
+export const fixturesDir: string = process.env.HEYLOOK_FIXTURES ?? fileURLToPath(new URL('../../../../models', import.meta.url));
 
 export interface TestModelOptions {
   id?: string;
