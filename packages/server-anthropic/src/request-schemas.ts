@@ -37,10 +37,8 @@ const toolChoiceSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
 ]);
 
-const thinkingSchema = z.looseObject({
-  type: z.enum(['enabled', 'disabled', 'adaptive', 'between_tools']),
-  budget_tokens: z.number().int().optional(),
-});
+// Any type: `enabled` and `disabled` are acted on, the others (adaptive, between_tools, newer ones) leave it to the model.
+const thinkingSchema = z.looseObject({ type: z.string() });
 
 const outputConfigSchema = z.object({
   effort: z.string().nullish(),
@@ -66,8 +64,8 @@ export const messagesRequestSchema = z.object({
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.number().int().min(0).optional(),
-  stop_sequences: z.array(z.string()).max(16).optional(),
-  metadata: z.object({ user_id: z.string().nullish() }).optional(),
+  stop_sequences: z.array(z.string()).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
   /** heylook extension, as on the other APIs: how long the model stays loaded after this request. */
   keep_alive: z.union([z.string(), z.number()]).optional(),
 });

@@ -103,6 +103,7 @@ describe('toChatRequest', () => {
     expect(map({ messages, thinking: { type: 'enabled', budget_tokens: 1024 } }).think).toBe(true);
     expect(map({ messages, thinking: { type: 'disabled' } }).think).toBe(false);
     expect(map({ messages, thinking: { type: 'adaptive' } }).think).toBeUndefined();
+    expect(map({ messages, thinking: { type: 'between_tools', display: 'omitted' } }).think).toBeUndefined();
     const schema = { type: 'object', properties: { a: { type: 'string' } } };
     expect(map({ messages, output_config: { format: { type: 'json_schema', schema } } }).responseFormat).toEqual({ type: 'json-schema', schema });
   });

@@ -83,7 +83,7 @@ export function toPromptRequest(body: CountTokensRequest): ChatRequest {
     request.toolChoice = choice.type === 'any' ? 'required' : choice.type === 'tool' ? { name: choice.name } : choice.type;
     if (choice.type !== 'none' && choice.disable_parallel_tool_use) request.parallelToolCalls = false;
   }
-  // "adaptive" and "between_tools" leave thinking to the model, like not asking at all.
+  // "adaptive", "between_tools" and any other type leave thinking to the model, like not asking at all.
   if (body.thinking?.type === 'enabled') request.think = true;
   if (body.thinking?.type === 'disabled') request.think = false;
   const format = body.output_config?.format;
