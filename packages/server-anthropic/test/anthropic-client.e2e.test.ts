@@ -154,5 +154,8 @@ describe('the Anthropic client against stories260K', () => {
     const overflow = client.messages.create({ model: 'stories', messages: [{ role: 'user', content: long }], max_tokens: 5 });
     await expect(overflow).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     await expect(overflow).rejects.toMatchObject({ error: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^prompt is too long: .*n_ctx/) } } });
+    // Streamed, as Claude Code asks: still a 400 before any event, not an error mid-stream.
+    const streamed = client.messages.stream({ model: 'stories', messages: [{ role: 'user', content: long }], max_tokens: 32000 }).finalMessage();
+    await expect(streamed).rejects.toBeInstanceOf(Anthropic.BadRequestError);
   });
 });
