@@ -15,6 +15,7 @@ export const VERSION: string = '0.1.0';
 export { PartStream } from './util/part-stream.js';
 export { ContentBlockSequencer, type ContentBlock, type ContentBlockEvent } from './util/content-blocks.js';
 export { StopMatcher } from './util/stop-matcher.js';
+export { SseWriter, type SseTarget, type SseWriterOptions } from './util/sse-writer.js';
 export * from './router/open-model-stream.js';
 export * from './provider/assert-capabilities.js';
 export { PrefixSlotPool, type SlotLease } from './util/prefix-slot-pool.js';

@@ -183,19 +183,12 @@ export class GgufModel extends BaseProvider<GgufConfig> {
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     const loaded = this.#requireLoaded();
     assertCanChat(this, request);
-    const forcedTools = this.#forcedTools(request);
-    const offersTools = !forcedTools && request.toolChoice !== 'none' && (request.tools?.length ?? 0) > 0;
+    const { forcedTools, offersTools, history, functions, promptTokens } = this.#chatPrompt(loaded, request);
     if (offersTools && request.responseFormat && request.responseFormat.type !== 'text') {
       throw new HeylookError(errorCodes.invalidRequest, 'response_format and tools cannot be combined for gguf models; send one of them.', {
         param: 'response_format',
       });
     }
-    const messages = forcedTools ? withToolInstruction(request.messages, forcedTools) : request.messages;
-    const history = toChatHistory(messages);
-    const functions = offersTools ? toChatFunctions(request.tools!) : undefined;
-    const promptTokens = loaded.chatWrapper
-      .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
-      .contextText.tokenize(loaded.model.tokenizer);
 
     return this.#stream(loaded, promptTokens, request, options, async (sequence, hooks) => {
       const grammar = forcedTools ? await this.#toolGrammar(loaded, forcedTools) : await this.#grammar(loaded, request);
@@ -235,6 +228,23 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         chat.dispose({ disposeSequence: false });
       }
     });
+  }
+
+  override async countChatTokens(request: ChatRequest): Promise<number> {
+    return this.#chatPrompt(this.#requireLoaded(), request).promptTokens.length;
+  }
+
+  /** The chat prompt as chat() evaluates it: template, tool documentation or forced-tool instruction included. */
+  #chatPrompt(loaded: Loaded, request: ChatRequest) {
+    const forcedTools = this.#forcedTools(request);
+    const offersTools = !forcedTools && request.toolChoice !== 'none' && (request.tools?.length ?? 0) > 0;
+    const messages = forcedTools ? withToolInstruction(request.messages, forcedTools) : request.messages;
+    const history = toChatHistory(messages);
+    const functions = offersTools ? toChatFunctions(request.tools!) : undefined;
+    const promptTokens = loaded.chatWrapper
+      .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
+      .contextText.tokenize(loaded.model.tokenizer);
+    return { forcedTools, offersTools, history, functions, promptTokens };
   }
 
   override complete(request: CompletionRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
@@ -405,6 +415,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         stream.push({
           type: 'finish',
           reason: stops.stopped ? 'stop' : finishReason(result.stopReason, options.signal),
+          ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
           usage: {
             promptTokens: promptTokens.length,
             completionTokens: generated.length,
@@ -439,7 +450,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const topK = request.topK ?? config.top_k;
     const topP = request.topP ?? config.top_p;
     const minP = request.minP ?? config.min_p;
-    const maxTokens = request.maxTokens ?? config.max_tokens ?? loaded.context.contextSize - promptLength;
+    // Clamped to the room left in the context, like mlx: clients such as Claude Code ask for 32000.
+    const maxTokens = Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, loaded.context.contextSize - promptLength);
     return {
       temperature,
       topK,

@@ -102,6 +102,8 @@ export abstract class BaseProvider<Config = unknown> {
   tokenize?(text: string): Promise<number[]>;
   detokenize?(tokens: number[]): Promise<string>;
   countTokens?(text: string): Promise<number>;
+  /** How many prompt tokens `chat(request)` would evaluate (chat template and tools included), without generating. */
+  countChatTokens?(request: ChatRequest): Promise<number>;
   /** Facts from the loaded model's metadata. */
   info?(): Promise<ModelInfo>;
 }

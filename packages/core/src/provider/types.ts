@@ -123,6 +123,8 @@ export type StreamPart =
       type: 'finish';
       reason: FinishReason;
       usage: Usage;
+      /** The stop string (request or model config) that ended generation, when reason is `stop` because of one. */
+      stopSequence?: string;
       /** Token ids of prompt + completion, for Ollama's `context` (raw completions only). */
       context?: number[];
     }

@@ -159,9 +159,13 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
     }
     let text = reply;
     let reason: FinishReason = 'stop';
+    let stopSequence: string | undefined;
     for (const stop of request.stop ?? []) {
       const at = text.indexOf(stop);
-      if (at >= 0) text = text.slice(0, at);
+      if (at >= 0) {
+        text = text.slice(0, at);
+        stopSequence = stop;
+      }
     }
     let tokens = fakeTokens(text);
     if (request.maxTokens !== undefined && tokens.length > request.maxTokens) {
@@ -184,7 +188,7 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
       produced++;
       yield { type: 'text-delta', text: token };
     }
-    yield { type: 'finish', reason, usage: usage(produced) };
+    yield { type: 'finish', reason, usage: usage(produced), ...(stopSequence !== undefined ? { stopSequence } : {}) };
   }
 
   #assertLoaded(): void {
