@@ -39,7 +39,11 @@ import {
   type LlamaGrammar,
   type LlamaModel,
   type Token,
+  type TokenBias,
 } from 'node-llama-cpp';
+import { requestGrammar } from './request-grammar.js';
+import { createJsonSchemaGrammar } from './json-schema-grammar.js';
+import { toTokenBias } from './to-token-bias.js';
 import { createChatFormat } from './chat-formats.js';
 import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import type { GgufConfig } from './gguf-config.js';
@@ -95,6 +99,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       tokenize: true,
       tools: true,
       jsonSchema: true,
+      grammar: true,
+      logitBias: true,
       vision: false,
       maxParallel: this.config.parallel,
     };
@@ -197,12 +203,15 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
       .contextText.tokenize(loaded.model.tokenizer);
 
-    return this.#stream(loaded, promptTokens, request, options, async (sequence, hooks) => {
-      const grammar = forcedTools ? await this.#toolGrammar(loaded, forcedTools) : await this.#grammar(loaded, request);
+    const constrained = !!forcedTools || isConstrained(request);
+    const requested = forcedTools ? this.#toolGrammar(loaded, forcedTools) : requestGrammar(loaded.llama, request);
+    const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
+    return this.#stream(loaded, promptTokens, request, options, constrained, async (sequence, hooks) => {
+      const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
       try {
         const common = {
-          ...this.#sampling(loaded, request, promptTokens.length),
+          ...this.#sampling(loaded, request, promptTokens.length, constrained, tokenBias),
           signal: hooks.signal,
           stopOnAbortSignal: true,
           onToken: hooks.onTokens,
@@ -251,22 +260,26 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         param: 'suffix',
       });
     }
-    return this.#stream(loaded, promptTokens, request, options, async (sequence, hooks) => {
+    const constrained = isConstrained(request);
+    const requested = requestGrammar(loaded.llama, request);
+    const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
+    return this.#stream(loaded, promptTokens, request, options, constrained, async (sequence, hooks) => {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       try {
-        const grammar = await this.#grammar(loaded, request);
+        const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
         // Text comes from tokens, detokenized after the tokens before them, so a continuation
         // keeps its leading space and a character split over tokens is never cut in half.
         const detokenizer = new IncrementalDetokenizer(model, input);
+        const sampling = this.#sampling(loaded, request, promptTokens.length, constrained, tokenBias);
         const generation = {
-          ...this.#sampling(loaded, request, promptTokens.length),
+          ...sampling,
           signal: hooks.signal,
           stopOnAbortSignal: true,
           onToken: (tokens: Token[]) => {
             hooks.onTokens(tokens);
             hooks.onText(detokenizer.push(tokens));
           },
-          ...(grammar ? { grammar } : {}),
+          ...(grammar ? { grammar, customStopTriggers: [...sampling.customStopTriggers, ...grammar.stopGenerationTriggers] } : {}),
         };
         const response =
           request.suffix !== undefined
@@ -333,6 +346,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     promptTokens: readonly Token[],
     request: GenerationOptions,
     options: GenerateCallOptions,
+    constrained: boolean,
     generate: Generate,
     returnContext = false,
   ): AsyncIterable<StreamPart> {
@@ -344,7 +358,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, promptTokens, request, options, generate, returnContext);
+    return this.#generate(loaded, promptTokens, request, options, constrained, generate, returnContext);
   }
 
   async *#generate(
@@ -352,6 +366,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     promptTokens: readonly Token[],
     request: GenerationOptions,
     options: GenerateCallOptions,
+    constrained: boolean,
     generate: Generate,
     returnContext: boolean,
   ): AsyncGenerator<StreamPart> {
@@ -365,7 +380,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     let firstTokenAt: number | undefined;
     let cachedTokens = lease.reused;
     // Stop strings are matched here, not by node-llama-cpp, so the text before a stop is kept exactly.
-    const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
+    // Under a grammar only the grammar (or the length limit) ends the answer: a stop string would cut it open.
+    const stops = new StopMatcher(constrained ? [] : [...this.config.stop, ...(request.stop ?? [])]);
     const toolIds = new Map<number, string>();
     const toolId = (index: number) => {
       let id = toolIds.get(index);
@@ -426,15 +442,21 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     }
   }
 
-  /** node-llama-cpp options for a request; without max_tokens, generation stops when the context is full. */
-  #sampling(loaded: Loaded, request: GenerationOptions, promptLength: number) {
+  /**
+   * node-llama-cpp options for a request; without max_tokens, generation stops when the context
+   * is full. Under a grammar no stop token applies: BOS or a configured stop token would end an
+   * open JSON string with finish reason `stop`.
+   */
+  #sampling(loaded: Loaded, request: GenerationOptions, promptLength: number, constrained: boolean, tokenBias: TokenBias | undefined) {
     const config = this.config;
     const temperature = request.temperature ?? config.temperature ?? 0.8;
     const repeat = request.repeatPenalty ?? config.repeat_penalty ?? config.repetition_penalty;
     const presence = request.presencePenalty ?? config.presence_penalty;
     const frequency = request.frequencyPenalty ?? config.frequency_penalty;
     const penalize = (repeat !== undefined && repeat !== 1) || !!presence || !!frequency;
-    const stopTokens = [...config.stop_tokens, ...(config.stop_on_bos && loaded.model.tokens.bos !== null ? [loaded.model.tokens.bos] : [])];
+    const stopTokens = constrained
+      ? []
+      : [...config.stop_tokens, ...(config.stop_on_bos && loaded.model.tokens.bos !== null ? [loaded.model.tokens.bos] : [])];
     const seed = request.seed ?? config.seed;
     const topK = request.topK ?? config.top_k;
     const topP = request.topP ?? config.top_p;
@@ -455,26 +477,16 @@ export class GgufModel extends BaseProvider<GgufConfig> {
             lastTokens: request.repeatLastN ?? 64,
           }
         : (false as const),
-      customStopTriggers: stopTokens.map((token) => [token as Token]),
+      customStopTriggers: stopTokens.map((token): (string | Token)[] => [token as Token]) as (string | Token)[][],
+      ...(tokenBias ? { tokenBias } : {}),
     };
   }
 
-  async #grammar(loaded: Loaded, request: GenerationOptions): Promise<LlamaGrammar | undefined> {
-    const format = request.responseFormat;
-    if (!format || format.type === 'text') return undefined;
-    if (format.type === 'json') {
-      this.#jsonGrammar ??= loaded.llama.getGrammarFor('json');
-      return this.#jsonGrammar;
-    }
-    try {
-      return await loaded.llama.createGrammarForJsonSchema(format.schema as never);
-    } catch (error) {
-      throw new HeylookError(
-        errorCodes.invalidRequest,
-        `The JSON schema in response_format cannot be enforced: ${messageOf(error)}. Use a simpler schema (objects, arrays, strings, numbers, enums, anyOf).`,
-        { param: 'response_format', cause: error },
-      );
-    }
+  /** llama.cpp's JSON grammar for JSON mode, read once per load. */
+  async #jsonModeGrammar(loaded: Loaded, request: GenerationOptions): Promise<LlamaGrammar | undefined> {
+    if (request.responseFormat?.type !== 'json') return undefined;
+    this.#jsonGrammar ??= loaded.llama.getGrammarFor('json');
+    return this.#jsonGrammar;
   }
 
   /** Tools the model must call (tool_choice required or a named function), or undefined. */
@@ -494,7 +506,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
    * A forced call is generated under a grammar: the arguments object of the one tool, or
    * `{"name": ..., "arguments": ...}` choosing among several. It always parses.
    */
-  async #toolGrammar(loaded: Loaded, tools: ToolDefinition[]): Promise<LlamaGrammar> {
+  #toolGrammar(loaded: Loaded, tools: ToolDefinition[]): LlamaGrammar {
     const argumentsSchema = (tool: ToolDefinition) => tool.parameters ?? { type: 'object', properties: {} };
     const schema =
       tools.length === 1
@@ -506,14 +518,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
               required: ['name', 'arguments'],
             })),
           };
-    try {
-      return await loaded.llama.createGrammarForJsonSchema(schema as never);
-    } catch (error) {
-      throw new HeylookError(errorCodes.invalidRequest, `A tool's parameters schema cannot be enforced: ${messageOf(error)}.`, {
-        param: 'tools',
-        cause: error,
-      });
-    }
+    return createJsonSchemaGrammar(loaded.llama, schema, 'tools');
   }
 
   async #embeddingContext(): Promise<LlamaEmbeddingContext> {
@@ -606,6 +611,11 @@ class IncrementalDetokenizer {
     this.#pending = [];
     return text;
   }
+}
+
+/** Whether a grammar shapes the output (JSON mode, a JSON schema or a GBNF grammar). */
+function isConstrained(request: GenerationOptions): boolean {
+  return request.grammar !== undefined || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
 }
 
 function maxEmbedTokens(loaded: Loaded): number {

@@ -17,6 +17,10 @@ export interface ProviderCapabilities {
   tools: boolean;
   jsonSchema: boolean;
   vision: boolean;
+  /** Follows a GBNF grammar given with the request (llama.cpp's `grammar`). */
+  grammar?: boolean;
+  /** Applies per-token logit biases (OpenAI's `logit_bias`). */
+  logitBias?: boolean;
   /** How many requests the loaded model decodes at once; the router admits this many leases. */
   maxParallel: number;
 }
