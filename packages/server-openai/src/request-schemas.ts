@@ -38,13 +38,19 @@ const samplingFields = {
   seed: z.number().int().nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
-  n: z.number().int().nullish(),
+  n: z.number().int().min(1).nullish(),
+  /** Token id → bias added to its logit, -100 (ban) to 100. */
+  logit_bias: z
+    .record(z.string().regex(/^\d+$/, 'keys must be token ids'), z.number().min(-100).max(100))
+    .nullish(),
   user: z.string().optional(),
   // Local extras that llama-server and heylookitsanllm clients send.
   top_k: z.number().int().min(0).nullish(),
   min_p: z.number().min(0).max(1).nullish(),
   repetition_penalty: z.number().min(0).nullish(),
   repeat_penalty: z.number().min(0).nullish(),
+  /** llama-server's GBNF grammar (gguf models). */
+  grammar: z.string().min(1).nullish(),
   keep_alive: keepAlive.optional(),
 };
 
