@@ -47,7 +47,7 @@ import { toTokenBias } from './to-token-bias.js';
 import { createChatFormat } from './chat-formats.js';
 import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import type { GgufConfig } from './gguf-config.js';
-import { assertGgufFile, describeHeader, resolveModelPath } from './gguf-file.js';
+import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
 import { sharedLlama } from './llama-instance.js';
 
 /** Below this file size one thread is fastest: thread sync costs more than the tiny matmuls (README). */
@@ -337,7 +337,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
   override async info(): Promise<ModelInfo> {
     const loaded = this.#requireLoaded();
-    return { ...describeHeader(loaded.model.fileInfo, this.modelPath, loaded.fileSize), contextLength: loaded.context.contextSize };
+    const info = await withConfiguredTemplate(describeHeader(loaded.model.fileInfo, this.modelPath, loaded.fileSize), this.config, this.context.baseDir);
+    return { ...info, contextLength: loaded.context.contextSize };
   }
 
   /** The shared streaming loop of chat and complete. Checks the prompt fits before anything streams. */

@@ -63,6 +63,19 @@ describe('the ollama client against stories260K', () => {
     expect(last).toMatchObject({ done: true, eval_count: 25 });
   });
 
+  it("generates without raw like Ollama's default template {{ .Prompt }}: stories260K has no template", async () => {
+    const options = { temperature: 0, num_predict: 30 };
+    const plain = await client.generate({ model: 'stories', prompt: 'Once upon a time', stream: false, options });
+    const raw = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options });
+    expect(plain.response).toBe(raw.response);
+    expect(plain.response.startsWith(', there was a little girl named Lily.')).toBe(true);
+  });
+
+  it('accepts null option values as langchain-ollama sends them', async () => {
+    const response = await client.embed({ model: 'stories', input: 'hello', options: { temperature: null, num_ctx: null } as never });
+    expect(response.embeddings[0]).toHaveLength(64);
+  });
+
   it('generates raw text that continues the reference story, and continues from context', async () => {
     const first = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options: { temperature: 0, num_predict: 12 } });
     expect(first.response).toBe(', there was a little girl named Lily. She');

@@ -71,6 +71,8 @@ export interface ModelInfo {
   capabilities?: Partial<ProviderCapabilities> & { infill?: boolean };
   /** Chat template source, when the model carries one. */
   chatTemplate?: string;
+  /** A named chat format the model is configured with instead of a template (gguf `chat_format`). */
+  chatFormat?: string;
   /** Everything else the model's metadata says, keyed like GGUF (`llama.context_length`). */
   metadata?: Record<string, unknown>;
 }
