@@ -21,6 +21,7 @@ import {
   type ModelInfo,
   type ProviderCapabilities,
   type StreamPart,
+  type TokenizeOptions,
   type ToolDefinition,
 } from '@heylook/core';
 import {
@@ -323,12 +324,24 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     return run;
   }
 
-  override async tokenize(text: string): Promise<number[]> {
-    return [...this.#requireLoaded().model.tokenize(text)];
+  override async tokenize(text: string, options: TokenizeOptions = {}): Promise<number[]> {
+    const { model } = this.#requireLoaded();
+    const tokens = [...model.tokenize(text, options.parseSpecial ?? false)];
+    const bos = model.tokens.bos;
+    return options.addSpecial && model.tokens.shouldPrependBosToken && bos !== null ? [bos, ...tokens] : tokens;
   }
 
   override async detokenize(tokens: number[]): Promise<string> {
-    return this.#requireLoaded().model.detokenize(tokens as Token[]);
+    const { model } = this.#requireLoaded();
+    // llama.cpp aborts the process on an id outside the vocabulary: check first.
+    const vocabularySize = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+    const bad = tokens.find((token) => !Number.isInteger(token) || token < 0 || token >= vocabularySize);
+    if (bad !== undefined) {
+      throw new HeylookError(errorCodes.invalidRequest, `Token ${bad} is not a token id of "${this.modelId}" (0 to ${vocabularySize - 1}).`, {
+        param: 'tokens',
+      });
+    }
+    return model.detokenize(tokens as Token[]);
   }
 
   override async countTokens(text: string): Promise<number> {

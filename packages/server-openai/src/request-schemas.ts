@@ -114,3 +114,18 @@ export const embeddingsRequestSchema = z.object({
   keep_alive: keepAlive.optional(),
 });
 export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
+
+/** llama-server's POST /tokenize. */
+export const tokenizeRequestSchema = z.object({
+  model: z.string().optional(),
+  content: z.string(),
+  add_special: z.boolean().nullish(),
+  parse_special: z.boolean().nullish(),
+  with_pieces: z.boolean().nullish(),
+});
+
+/** llama-server's POST /detokenize. */
+export const detokenizeRequestSchema = z.object({
+  model: z.string().optional(),
+  tokens: z.array(z.number().int().nonnegative()),
+});

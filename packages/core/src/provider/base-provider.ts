@@ -52,6 +52,13 @@ export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
 }
 
+export interface TokenizeOptions {
+  /** Add the tokens the model puts in front of a prompt (BOS), as llama-server's `add_special`. */
+  addSpecial?: boolean;
+  /** Read special-token text (`<s>`) as those tokens, as llama-server's `parse_special`. */
+  parseSpecial?: boolean;
+}
+
 export interface GenerateCallOptions {
   signal?: AbortSignal;
 }
@@ -103,7 +110,8 @@ export abstract class BaseProvider<Config = unknown> {
 
   complete?(request: CompletionRequest, options?: GenerateCallOptions): AsyncIterable<StreamPart>;
   embed?(request: EmbedRequest, options?: GenerateCallOptions): Promise<EmbedResult>;
-  tokenize?(text: string): Promise<number[]>;
+  /** Text → token ids; by default without BOS and with special-token text taken literally. */
+  tokenize?(text: string, options?: TokenizeOptions): Promise<number[]>;
   detokenize?(tokens: number[]): Promise<string>;
   countTokens?(text: string): Promise<number>;
   /** Facts from the loaded model's metadata. */
