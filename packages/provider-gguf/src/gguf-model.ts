@@ -42,6 +42,7 @@ import {
   type Token,
   type TokenBias,
 } from 'node-llama-cpp';
+import { grammarChatWrapper } from './grammar-chat-wrapper.js';
 import { requestGrammar } from './request-grammar.js';
 import { createJsonSchemaGrammar } from './json-schema-grammar.js';
 import { toTokenBias } from './to-token-bias.js';
@@ -209,7 +210,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
     return this.#stream(loaded, promptTokens, request, options, constrained, async (sequence, hooks) => {
       const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
-      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
+      const chatWrapper = constrained ? grammarChatWrapper(loaded.chatWrapper) : loaded.chatWrapper;
+      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
       try {
         const common = {
           ...this.#sampling(loaded, request, promptTokens.length, constrained, tokenBias),

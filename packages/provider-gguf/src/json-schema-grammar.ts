@@ -1,3 +1,4 @@
+import { errorCodes, HeylookError } from '@heylook/core';
 import { LlamaGrammar, LlamaJsonSchemaGrammar, type Llama } from 'node-llama-cpp';
 import { toGrammarSchema } from './to-grammar-schema.js';
 
@@ -69,10 +70,20 @@ export function patchJsonSchemaGrammar(grammar: string): string {
  * constructors are what node-llama-cpp's async factories call), so a bad schema is a 400
  * before anything streams.
  */
-export function createJsonSchemaGrammar(llama: Llama, schema: unknown, param?: string): LlamaGrammar {
-  const generated = new LlamaJsonSchemaGrammar(llama, toGrammarSchema(schema, param) as never);
+export function createJsonSchemaGrammar(llama: Llama, schema: unknown, param = 'response_format'): LlamaGrammar {
+  const translated = toGrammarSchema(schema, param);
+  let grammar: string;
+  try {
+    grammar = new LlamaJsonSchemaGrammar(llama, translated as never).grammar;
+  } catch (error) {
+    // A definition that only refers to itself, or nesting past node-llama-cpp's limit.
+    throw new HeylookError(errorCodes.invalidRequest, `The JSON schema cannot be turned into a grammar: ${error instanceof Error ? error.message : String(error)}.`, {
+      param,
+      cause: error,
+    });
+  }
   return new LlamaGrammar(llama, {
-    grammar: patchJsonSchemaGrammar(generated.grammar),
+    grammar: patchJsonSchemaGrammar(grammar),
     // The generated root ends in four newlines: that, not an end token, ends the answer.
     stopGenerationTriggers: ['\n\n\n\n'],
     trimWhitespaceSuffix: true,

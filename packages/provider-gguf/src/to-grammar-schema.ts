@@ -22,6 +22,8 @@ const keywordsOf: Record<TypeName, readonly string[]> = {
 const formats = ['date-time', 'date', 'time'];
 /** Grammar repetitions are expanded into rules by llama.cpp; past this a bound costs more than it is worth. */
 const maxBound = 1000;
+/** JSON nesting of the schema document (a property is two levels); deeper schemas are refused before any recursion. */
+const maxDepth = 64;
 
 const metaValidator = new Ajv2020({ strict: false, validateFormats: false });
 
@@ -45,6 +47,7 @@ class SchemaTranslator {
     private readonly param: string,
   ) {
     if (!isNode(schema)) this.#fail('#', 'the schema must be a JSON object');
+    if (depthOf(schema) > maxDepth) this.#fail('#', `it is nested deeper than ${maxDepth} levels`);
     // The meta-schema is the 2020-12 one whatever `$schema` says: we do not carry the older ones.
     const { $schema: _ignored, ...rest } = schema as Node;
     if (!metaValidator.validateSchema(rest)) {
@@ -327,6 +330,20 @@ function literalHasType(value: Literal, type: TypeName): boolean {
 
 function union(options: GbnfJsonSchema[]): GbnfJsonSchema {
   return options.length === 1 ? options[0]! : { oneOf: options };
+}
+
+/** Nesting depth of a JSON value, without recursion (so a hostile depth cannot overflow the stack). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > maxDepth) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function isNode(value: unknown): value is Node {

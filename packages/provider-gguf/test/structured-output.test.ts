@@ -126,6 +126,14 @@ describe('only the grammar ends a constrained answer', () => {
     expect(finish.reason).toBe('stop');
   });
 
+  it("is not cut by the chat template's text stop trigger (Llama 2's </s>) inside the grammar", async () => {
+    const { text, finish } = await collect(
+      model.chat({ messages: [{ role: 'user', content: 'Hi' }], grammar: 'root ::= "{\\"a\\": \\"x</s>y\\"}"', maxTokens: 40, temperature: 0 }),
+    );
+    expect(text).toBe('{"a": "x</s>y"}');
+    expect(finish.reason).toBe('stop');
+  });
+
   it('follows a GBNF grammar in raw completions too', async () => {
     const { text, finish } = await collect(model.complete({ prompt: 'Once upon a time', grammar: 'root ::= " there was a " ("cat" | "dog") "."', temperature: 0 }));
     expect(text).toMatch(/^ there was a (cat|dog)\.$/);
@@ -139,8 +147,12 @@ describe('only the grammar ends a constrained answer', () => {
     expect(Number.isInteger((JSON.parse(text) as { n: number }).n)).toBe(true);
   });
 
-  it('refuses a GBNF grammar that does not parse before anything streams', () => {
-    expect(() => model.chat({ messages: [{ role: 'user', content: 'Hi' }], grammar: 'root ::= (' })).toThrow(
+  it.each([
+    ['does not parse', 'root ::= ('],
+    ['is left-recursive', 'root ::= root "a" | "b"'],
+    ['repeats too much', 'root ::= "a"{0,100000}'],
+  ])('refuses a GBNF grammar that %s, before anything streams', (_name, grammar) => {
+    expect(() => model.chat({ messages: [{ role: 'user', content: 'Hi' }], grammar })).toThrow(
       expect.objectContaining({ code: 'HEYLOOK_INVALID_REQUEST', param: 'grammar' }),
     );
   });
