@@ -42,15 +42,15 @@ import {
   type Token,
   type TokenBias,
 } from 'node-llama-cpp';
-import { grammarChatWrapper } from './grammar-chat-wrapper.js';
-import { requestGrammar } from './request-grammar.js';
-import { createJsonSchemaGrammar } from './json-schema-grammar.js';
-import { toTokenBias } from './to-token-bias.js';
 import { createChatFormat } from './chat-formats.js';
 import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
+import { grammarChatWrapper } from './grammar-chat-wrapper.js';
+import { createJsonSchemaGrammar } from './json-schema-grammar.js';
 import { sharedLlama } from './llama-instance.js';
+import { requestGrammar } from './request-grammar.js';
+import { toTokenBias } from './to-token-bias.js';
 
 /** Below this file size one thread is fastest: thread sync costs more than the tiny matmuls (README). */
 const smallModelBytes = 64 * 1024 * 1024;
@@ -208,7 +208,9 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const constrained = !!forcedTools || isConstrained(request);
     const requested = forcedTools ? this.#toolGrammar(loaded, forcedTools) : requestGrammar(loaded.llama, request);
     const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
-    return this.#stream(loaded, promptTokens, request, options, constrained, async (sequence, hooks) => {
+    // Under a grammar only the grammar (or the length limit) ends the answer: a stop string would cut it open.
+    const stops = constrained ? [] : this.#stopStrings(request);
+    return this.#stream(loaded, promptTokens, request, options, stops, async (sequence, hooks) => {
       const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
       const chatWrapper = constrained ? grammarChatWrapper(loaded.chatWrapper) : loaded.chatWrapper;
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
@@ -266,7 +268,9 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const constrained = isConstrained(request);
     const requested = requestGrammar(loaded.llama, request);
     const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
-    return this.#stream(loaded, promptTokens, request, options, constrained, async (sequence, hooks) => {
+    // A JSON-schema grammar ends in newlines that LlamaChat trims; here they are cut as a stop string.
+    const stops = constrained ? (requested?.stopGenerationTriggers.filter((trigger) => typeof trigger === 'string') ?? []) : this.#stopStrings(request);
+    return this.#stream(loaded, promptTokens, request, options, stops, async (sequence, hooks) => {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       try {
         const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
@@ -362,7 +366,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     promptTokens: readonly Token[],
     request: GenerationOptions,
     options: GenerateCallOptions,
-    constrained: boolean,
+    stops: string[],
     generate: Generate,
     returnContext = false,
   ): AsyncIterable<StreamPart> {
@@ -374,7 +378,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, promptTokens, request, options, constrained, generate, returnContext);
+    return this.#generate(loaded, promptTokens, request, options, stops, generate, returnContext);
   }
 
   async *#generate(
@@ -382,7 +386,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     promptTokens: readonly Token[],
     request: GenerationOptions,
     options: GenerateCallOptions,
-    constrained: boolean,
+    stopStrings: string[],
     generate: Generate,
     returnContext: boolean,
   ): AsyncGenerator<StreamPart> {
@@ -396,8 +400,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     let firstTokenAt: number | undefined;
     let cachedTokens = lease.reused;
     // Stop strings are matched here, not by node-llama-cpp, so the text before a stop is kept exactly.
-    // Under a grammar only the grammar (or the length limit) ends the answer: a stop string would cut it open.
-    const stops = new StopMatcher(constrained ? [] : [...this.config.stop, ...(request.stop ?? [])]);
+    const stops = new StopMatcher(stopStrings);
     const toolIds = new Map<number, string>();
     const toolId = (index: number) => {
       let id = toolIds.get(index);
@@ -478,6 +481,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const topP = request.topP ?? config.top_p;
     const minP = request.minP ?? config.min_p;
     const maxTokens = request.maxTokens ?? config.max_tokens ?? loaded.context.contextSize - promptLength;
+    const customStopTriggers: (string | Token)[][] = stopTokens.map((token) => [token as Token]);
     return {
       temperature,
       topK,
@@ -493,9 +497,13 @@ export class GgufModel extends BaseProvider<GgufConfig> {
             lastTokens: request.repeatLastN ?? 64,
           }
         : (false as const),
-      customStopTriggers: stopTokens.map((token): (string | Token)[] => [token as Token]) as (string | Token)[][],
+      customStopTriggers,
       ...(tokenBias ? { tokenBias } : {}),
     };
+  }
+
+  #stopStrings(request: GenerationOptions): string[] {
+    return [...this.config.stop, ...(request.stop ?? [])];
   }
 
   /** llama.cpp's JSON grammar for JSON mode, read once per load. */

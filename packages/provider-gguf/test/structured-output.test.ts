@@ -144,6 +144,7 @@ describe('only the grammar ends a constrained answer', () => {
     const schema = { type: 'object', properties: { n: { type: 'integer' } } };
     const { text, finish } = await collect(model.complete({ prompt: 'Once upon a time', responseFormat: { type: 'json-schema', schema }, maxTokens: 80, temperature: 0.9, seed: 5 }));
     expect(finish.reason).toBe('stop');
+    expect(text).toBe(text.trim());
     expect(Number.isInteger((JSON.parse(text) as { n: number }).n)).toBe(true);
   });
 
