@@ -18,7 +18,10 @@ describe('toGrammarSchema refuses what the grammar would not enforce, naming it'
     ['an invalid type', { type: 'nonsense' }, ['not a valid JSON Schema', 'type']],
     ['a wrongly typed keyword', { type: 'string', minLength: 'two' }, ['not a valid JSON Schema', 'minLength']],
     ['a schema that is not an object', [1, 2], ['must be a JSON object']],
-    ['minimum', { type: 'object', properties: { age: { type: 'integer', minimum: 0 } } }, ['#/properties/age/minimum', '"minimum" cannot be enforced']],
+    ['an open integer range', { type: 'object', properties: { age: { type: 'integer', minimum: 0 } } }, ['#/properties/age/minimum', 'at most 1000 values']],
+    ['a wide integer range', { type: 'integer', minimum: 0, maximum: 5000 }, ['#/minimum', 'at most 1000 values']],
+    ['an empty integer range', { type: 'integer', minimum: 3, exclusiveMaximum: 3 }, ['no integer lies in the given range']],
+    ['a number range', { type: 'number', minimum: 0, maximum: 1 }, ['#/minimum', 'cannot be enforced on a number']],
     ['pattern', { type: 'string', pattern: '^a' }, ['#/pattern']],
     ['multipleOf', { type: 'number', multipleOf: 2 }, ['#/multipleOf']],
     ['a keyword of another type', { type: 'integer', maxLength: 3 }, ['"maxLength" does not apply for type integer']],
@@ -62,6 +65,12 @@ describe('toGrammarSchema translates what JSON Schema means into what node-llama
   it('filters enum values by type and collects draft-7 definitions into $defs', () => {
     const result = toGrammarSchema({ $ref: '#/definitions/x', definitions: { x: { type: 'integer', enum: [1, 1.5, 'a', 2] } } });
     expect(result).toEqual({ oneOf: [{ $ref: '#/$defs/definitions.x' }], $defs: { 'definitions.x': { enum: [1, 2] } } });
+  });
+
+  it('writes a small integer range out as its values', () => {
+    expect(toGrammarSchema({ type: 'integer', minimum: 1, maximum: 4 })).toEqual({ enum: [1, 2, 3, 4] });
+    expect(toGrammarSchema({ type: 'integer', exclusiveMinimum: -3, maximum: 6, multipleOf: 3 })).toEqual({ enum: [0, 3, 6] });
+    expect(toGrammarSchema({ type: ['integer', 'null'], minimum: 7, maximum: 7 })).toEqual({ oneOf: [{ const: 7 }, { type: 'null' }] });
   });
 
   it('accepts a discriminated oneOf', () => {

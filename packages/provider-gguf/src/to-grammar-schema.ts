@@ -13,7 +13,8 @@ type TypeName = (typeof typeNames)[number];
 const keywordsOf: Record<TypeName, readonly string[]> = {
   string: ['minLength', 'maxLength', 'format'],
   number: [],
-  integer: [],
+  // Only as a small range, written out as its values (see #integerRange).
+  integer: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'],
   boolean: [],
   null: [],
   object: ['properties', 'required', 'additionalProperties', 'minProperties', 'maxProperties'],
@@ -22,6 +23,8 @@ const keywordsOf: Record<TypeName, readonly string[]> = {
 const formats = ['date-time', 'date', 'time'];
 /** Grammar repetitions are expanded into rules by llama.cpp; past this a bound costs more than it is worth. */
 const maxBound = 1000;
+/** An integer range with at most this many values is enforced by listing them. */
+const maxRangeValues = 1000;
 /** JSON nesting of the schema document (a property is two levels); deeper schemas are refused before any recursion. */
 const maxDepth = 64;
 
@@ -140,6 +143,8 @@ class SchemaTranslator {
         this.#bound(minLength, `${at}/minLength`);
         return { type: 'string', ...(minLength !== undefined ? { minLength } : {}), ...(maxLength !== undefined ? { maxLength } : {}) };
       }
+      case 'integer':
+        return this.#integerRange(node, own, at);
       case 'object':
         return this.#object(node, own, at);
       case 'array':
@@ -147,6 +152,31 @@ class SchemaTranslator {
       default:
         return { type };
     }
+  }
+
+  /**
+   * A bounded integer (`minimum`, `maximum`, `multipleOf`…): node-llama-cpp's grammar has no
+   * ranges, so a range of at most 1000 values becomes the list of them, which it enforces.
+   */
+  #integerRange(node: Node, own: string[], at: string): GbnfJsonSchema {
+    const range = keywordsOf.integer.filter((key) => own.includes(key));
+    if (range.length === 0) return { type: 'integer' };
+    const value = (key: string) => (own.includes(key) ? (node[key] as number) : undefined);
+    const lowest = Math.max(ceilOf(value('minimum')), floorOf(value('exclusiveMinimum')) + 1);
+    const highest = Math.min(floorOf(value('maximum'), Infinity), ceilOf(value('exclusiveMaximum'), Infinity) - 1);
+    if (!Number.isFinite(lowest) || !Number.isFinite(highest) || highest - lowest >= maxRangeValues) {
+      this.#fail(
+        `${at}/${range[0]}`,
+        `an integer range can only be enforced when it holds at most ${maxRangeValues} values (give both a minimum and a maximum); this one does not`,
+      );
+    }
+    const step = value('multipleOf');
+    const values: number[] = [];
+    for (let candidate = lowest; candidate <= highest; candidate++) {
+      if (step === undefined || Number.isInteger(candidate / step)) values.push(candidate);
+    }
+    if (values.length === 0) this.#fail(at, 'no integer lies in the given range');
+    return values.length === 1 ? { const: values[0]! } : { enum: values };
   }
 
   #object(node: Node, own: string[], at: string): GbnfJsonSchema {
@@ -275,11 +305,14 @@ class SchemaTranslator {
   #unsupported(at: string, keyword: string, types: TypeName[]): never {
     const known = typeNames.some((type) => keywordsOf[type].includes(keyword));
     const what = types.length ? `for type ${types.join('/')}` : 'here';
+    if (keywordsOf.integer.includes(keyword) && types.includes('number')) {
+      this.#fail(at, `"${keyword}" cannot be enforced on a number; only an integer range of at most ${maxRangeValues} values can`);
+    }
     this.#fail(
       at,
       known
         ? `"${keyword}" does not apply ${what}`
-        : `"${keyword}" cannot be enforced by the grammar (supported: type, enum, const, $ref, anyOf, oneOf, properties, required, additionalProperties, min/maxProperties, items, prefixItems, min/maxItems, min/maxLength, format date-time/date/time)`,
+        : `"${keyword}" cannot be enforced by the grammar (supported: type, enum, const, $ref, anyOf, oneOf, properties, required, additionalProperties, min/maxProperties, items, prefixItems, min/maxItems, min/maxLength, format date-time/date/time, small integer ranges)`,
     );
   }
 
@@ -330,6 +363,14 @@ function literalHasType(value: Literal, type: TypeName): boolean {
 
 function union(options: GbnfJsonSchema[]): GbnfJsonSchema {
   return options.length === 1 ? options[0]! : { oneOf: options };
+}
+
+function ceilOf(value: number | undefined, otherwise = -Infinity): number {
+  return value === undefined ? otherwise : Math.ceil(value);
+}
+
+function floorOf(value: number | undefined, otherwise = -Infinity): number {
+  return value === undefined ? otherwise : Math.floor(value);
 }
 
 /** Nesting depth of a JSON value, without recursion (so a hostile depth cannot overflow the stack). */

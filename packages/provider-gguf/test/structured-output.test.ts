@@ -30,6 +30,10 @@ const schemas: Record<string, Record<string, unknown>> = {
   'type integer': { type: 'object', properties: { n: { type: 'integer' }, m: { type: 'integer' } }, required: ['n', 'm'] },
   'type number': { type: 'object', properties: { x: { type: 'number' }, y: { type: 'number' } } },
   'type boolean and null': { type: 'array', prefixItems: [{ type: 'boolean' }, { type: 'null' }], items: false },
+  'integer ranges': {
+    type: 'object',
+    properties: { age: { type: 'integer', minimum: 0, maximum: 120 }, even: { type: 'integer', exclusiveMinimum: -10, maximum: 10, multipleOf: 2 } },
+  },
   'type list': { type: 'object', properties: { v: { type: ['integer', 'null'] }, s: { type: ['string', 'boolean'], maxLength: 5 } } },
   'minLength and maxLength': { type: 'object', properties: { s: { type: 'string', minLength: 2, maxLength: 6 } } },
   'format date-time': { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } },
