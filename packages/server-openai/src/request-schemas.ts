@@ -61,7 +61,8 @@ export const chatCompletionRequestSchema = z.object({
   response_format: z
     .discriminatedUnion('type', [
       z.object({ type: z.literal('text') }),
-      z.object({ type: z.literal('json_object') }),
+      // llama-server also takes a schema here.
+      z.object({ type: z.literal('json_object'), schema: z.record(z.string(), z.unknown()).optional() }),
       z.object({
         type: z.literal('json_schema'),
         json_schema: z.object({

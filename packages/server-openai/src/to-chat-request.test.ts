@@ -47,6 +47,11 @@ describe('toChatRequest', () => {
     expect(request.messages[3]).toEqual({ role: 'tool', content: '42', toolCallId: 'c1' });
   });
 
+  it("takes llama-server's schema inside json_object", () => {
+    const request = parse({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object', schema: { const: '42' } } });
+    expect(request.responseFormat).toEqual({ type: 'json-schema', schema: { const: '42' } });
+  });
+
   it('maps logit_bias to token ids and passes grammar through', () => {
     const request = parse({ messages: [{ role: 'user', content: 'x' }], logit_bias: { '15': -100, '7': 2.5 }, grammar: 'root ::= "a"', n: 2 });
     expect(request).toMatchObject({ logitBias: { 15: -100, 7: 2.5 }, grammar: 'root ::= "a"' });

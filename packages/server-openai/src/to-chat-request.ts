@@ -43,7 +43,7 @@ export function toChatRequest(body: ChatCompletionRequest): ChatRequest {
   }
   const request: ChatRequest = { ...toGenerationOptions(body, maxChoices), messages: body.messages.map(toChatMessage) };
   const format = body.response_format;
-  if (format?.type === 'json_object') request.responseFormat = { type: 'json' };
+  if (format?.type === 'json_object') request.responseFormat = format.schema ? { type: 'json-schema', schema: format.schema } : { type: 'json' };
   if (format?.type === 'json_schema') {
     request.responseFormat = format.json_schema.schema
       ? {
