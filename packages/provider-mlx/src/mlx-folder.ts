@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCodes, HeylookError, type ModelInfo } from '@heylook/core';
+import { readChatTemplate } from './mlx-tokenizer.js';
 
 export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3'];
 
@@ -100,6 +101,7 @@ export async function describeFolder(dir: string): Promise<ModelInfo> {
   const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
   let parameterCount = 0;
   for (const file of weights) parameterCount += await safetensorsParameterCount(file, raw.quantization?.bits);
+  const chatTemplate = await readChatTemplate(dir);
   return {
     format: 'mlx',
     family: raw.model_type ?? 'unknown',
@@ -109,6 +111,7 @@ export async function describeFolder(dir: string): Promise<ModelInfo> {
     fileSize: sizes.reduce((sum, size) => sum + size, 0),
     files,
     capabilities: { chat: true, complete: true, embed: true, tools: false, jsonSchema: false, vision: false, infill: false },
+    ...(chatTemplate ? { chatTemplate } : {}),
     metadata: {
       'general.architecture': raw.model_type,
       [`${raw.model_type}.context_length`]: contextLength,

@@ -8,6 +8,7 @@ import { embedRoutes } from './routes/embed.js';
 import { generateRoute } from './routes/generate.js';
 import { managementRoutes } from './routes/management.js';
 import { modelRoutes } from './routes/models.js';
+import { withoutNulls } from './without-nulls.js';
 
 /** The version reported to clients: recent enough for clients that check for features. */
 export const OLLAMA_COMPATIBLE_VERSION = '0.12.6';
@@ -31,6 +32,9 @@ async function apiScope(app: FastifyInstance, options: OllamaServerOptions): Pro
     } catch (error) {
       done(error as Error);
     }
+  });
+  app.addHook('preValidation', async (request) => {
+    request.body = withoutNulls(request.body);
   });
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toOllamaError(error);

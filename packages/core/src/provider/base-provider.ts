@@ -17,6 +17,10 @@ export interface ProviderCapabilities {
   tools: boolean;
   jsonSchema: boolean;
   vision: boolean;
+  /** Follows a GBNF grammar given with the request (llama.cpp's `grammar`). */
+  grammar?: boolean;
+  /** Applies per-token logit biases (OpenAI's `logit_bias`). */
+  logitBias?: boolean;
   /** How many requests the loaded model decodes at once; the router admits this many leases. */
   maxParallel: number;
 }
@@ -48,6 +52,13 @@ export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
 }
 
+export interface TokenizeOptions {
+  /** Add the tokens the model puts in front of a prompt (BOS), as llama-server's `add_special`. */
+  addSpecial?: boolean;
+  /** Read special-token text (`<s>`) as those tokens, as llama-server's `parse_special`. */
+  parseSpecial?: boolean;
+}
+
 export interface GenerateCallOptions {
   signal?: AbortSignal;
 }
@@ -69,6 +80,8 @@ export interface ModelInfo {
   chatTemplate?: string;
   /** Where a remote model is served from (its upstream's API base and its name there), for listings. */
   remote?: { host: string; model: string };
+  /** A named chat format the model is configured with instead of a template (gguf `chat_format`). */
+  chatFormat?: string;
   /** Everything else the model's metadata says, keyed like GGUF (`llama.context_length`). */
   metadata?: Record<string, unknown>;
 }
@@ -99,7 +112,8 @@ export abstract class BaseProvider<Config = unknown> {
 
   complete?(request: CompletionRequest, options?: GenerateCallOptions): AsyncIterable<StreamPart>;
   embed?(request: EmbedRequest, options?: GenerateCallOptions): Promise<EmbedResult>;
-  tokenize?(text: string): Promise<number[]>;
+  /** Text → token ids; by default without BOS and with special-token text taken literally. */
+  tokenize?(text: string, options?: TokenizeOptions): Promise<number[]>;
   detokenize?(tokens: number[]): Promise<string>;
   countTokens?(text: string): Promise<number>;
   /** How many prompt tokens `chat(request)` would evaluate (chat template and tools included), without generating. */

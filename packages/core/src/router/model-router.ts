@@ -300,8 +300,14 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     );
   }
 
+  /** With one model served (e.g. `serve --model FILE`), a request without `model` means it. */
+  #onlyEnabledModel(): string | undefined {
+    const enabled = [...this.#records.values()].filter((record) => record.entry.enabled);
+    return enabled.length === 1 ? enabled[0]!.entry.id : undefined;
+  }
+
   #record(name: string | undefined): ModelRecord {
-    const wanted = name === undefined || name === '' ? this.defaultModel : name;
+    const wanted = name === undefined || name === '' ? (this.defaultModel ?? this.#onlyEnabledModel()) : name;
     if (wanted === undefined) {
       throw new HeylookError(
         errorCodes.noModelSpecified,

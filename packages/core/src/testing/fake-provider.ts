@@ -28,6 +28,8 @@ export const fakeProviderConfigSchema = z.object({
   embedding_dimensions: z.number().int().positive().default(8),
   /** A file that stands for the model's weights in listings (size, digest). */
   file: z.string().optional(),
+  /** The chat template describe() reports; '' for a model without one. */
+  chat_template: z.string().default('{{ fake template }}'),
 });
 export type FakeProviderConfig = z.infer<typeof fakeProviderConfigSchema>;
 
@@ -220,6 +222,7 @@ export function createFakeProviderPlugin(providerId = 'fake'): {
         contextLength: 512,
         capabilities: { chat: true, complete: true, embed: true, tools: true, vision: false },
         ...(config.file ? { files: [config.file], fileSize: (await stat(config.file)).size } : {}),
+        ...(config.chat_template ? { chatTemplate: config.chat_template } : {}),
       };
     },
   };
