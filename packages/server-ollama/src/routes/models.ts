@@ -1,9 +1,12 @@
-import { errorCodes, HeylookError, type ModelEntry, type ModelInfo, type ModelRouter, parseRequest } from '@heylook/core';
+import { createHash } from 'node:crypto';
+import { type ModelEntry, type ModelInfo, type ModelRouter, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { modelDetails, modelDigest, modifiedAt, ollamaCapabilities } from '../model-facts.js';
 import { ollamaName, resolveModelName } from '../model-names.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
 import { modelNameRequestSchema } from '../request-schemas.js';
+
+const serverStarted = new Date().toISOString();
 
 /** A pinned model "expires" far in the future, as in Ollama. */
 const pinnedExpiry = '2318-11-26T00:00:00.000Z';
@@ -45,7 +48,7 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
         ...(info.family && info.contextLength ? { [`${info.family}.context_length`]: info.contextLength } : {}),
       },
       capabilities: ollamaCapabilities(info),
-      modified_at: files.length ? await modifiedAt(files) : new Date(0).toISOString(),
+      modified_at: files.length ? await modifiedAt(files) : serverStarted,
     };
   });
 
@@ -74,19 +77,22 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
 async function listing(router: ModelRouter, entry: ModelEntry) {
   const info = await router.describe(entry.id);
   const files = info.files ?? [];
-  if (files.length === 0) {
-    throw new HeylookError(errorCodes.providerError, `provider of "${entry.id}" does not report its files`);
-  }
   const name = ollamaName(entry.id);
+  // describe()/info() are optional: a provider that reports no files still gets listed, with
+  // a digest that names the model (stable across restarts) instead of its bytes.
   return {
     name,
     model: name,
-    modified_at: await modifiedAt(files),
+    modified_at: files.length ? await modifiedAt(files) : serverStarted,
     size: info.fileSize ?? 0,
-    digest: await modelDigest(files),
+    digest: files.length ? await modelDigest(files) : identityDigest(entry),
     details: modelDetails(info),
     info,
   };
+}
+
+function identityDigest(entry: ModelEntry): string {
+  return createHash('sha256').update(`${entry.provider}\0${entry.id}\0${JSON.stringify(entry.config)}`).digest('hex');
 }
 
 function parameters(entry: ModelEntry): string {
