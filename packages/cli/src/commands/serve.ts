@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { CliError } from '../cli-error.js';
 import { createServer, type ApiSelection } from '../create-server.js';
 import { showLoadProgress } from '../load-progress.js';
+import { providerReadiness } from '../provider-readiness.js';
 import { setUpProviders } from '../provider-setup.js';
 import { checkModels, selectModels } from '../select-models.js';
 
@@ -56,6 +57,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (args['keep-alive'] !== undefined) flags.keepAlive = args['keep-alive'];
     const settings = resolveSettings([flags, settingsFromEnv(process.env), settingsFromFile(selection.config?.file)]);
     const warnings = [...selection.warnings, ...(await checkModels(registry, selection.models))];
+    const readiness = await providerReadiness(registry, selection.models.filter((model) => model.enabled).map((model) => model.provider));
+    for (const [providerId, state] of readiness) {
+      if (!state.ready) warnings.push(`provider "${providerId}" cannot load models: ${state.problem}. Fix: ${state.fix}`);
+    }
 
     const router = new ModelRouter({
       registry,
