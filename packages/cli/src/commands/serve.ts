@@ -1,6 +1,6 @@
 import { ModelRouter, resolveServerSettings, settingsFromEnv, settingsFromFile, type ServerSettingsInput } from '@heylook/core';
 import type { CommandModule } from 'yargs';
-import { CliError } from '../cli-error.js';
+import { CliError, parsePortFlag } from '../cli-error.js';
 import { createServer, type ApiSelection } from '../create-server.js';
 import { showLoadProgress } from '../load-progress.js';
 import { providerReadiness } from '../provider-readiness.js';
@@ -31,7 +31,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('config', { type: 'string', describe: 'models.yaml to serve' })
       .option('model', { type: 'string', array: true, describe: 'serve a GGUF file or MLX/HF model folder without a config' })
       .option('host', { type: 'string', describe: 'address to bind (default 127.0.0.1)' })
-      .option('port', { type: 'number', describe: 'port (default 8080)' })
+      .option('port', { coerce: parsePortFlag, describe: 'port (default 8080)' })
       .option('api', { choices: ['both', 'openai', 'ollama'] as const, default: 'both' as const, describe: 'which APIs to serve' })
       .option('max-loaded', { type: 'number', describe: 'most models resident at once (default 2)' })
       .option('api-key', { type: 'string', array: true, describe: 'require this bearer key (repeatable)' })

@@ -19,16 +19,13 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
         .models()
         .filter((entry) => entry.enabled)
         .map(async (entry) => {
-          try {
-            const { info: _info, ...model } = await listing(router, entry);
-            return model;
-          } catch (error) {
-            request.log.warn({ err: error, model: entry.id }, 'cannot describe model; leaving it out of /api/tags');
-            return undefined;
-          }
+          const { info: _info, ...model } = await listing(router, entry, (error) =>
+            request.log.warn({ model: entry.id }, `cannot describe model "${entry.id}" (${error instanceof Error ? error.message : String(error)}); listing it without file facts`),
+          );
+          return model;
         }),
     );
-    return { models: models.filter((model) => model !== undefined) };
+    return { models };
   });
 
   app.post('/show', async (request) => {
@@ -74,8 +71,17 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
   });
 }
 
-async function listing(router: ModelRouter, entry: ModelEntry) {
-  const info = await router.describe(entry.id);
+/**
+ * A model's listing. When its provider cannot describe it (a missing file, a provider that is
+ * not installed), `onDescribeError` hears why and the model is still listed, without file facts:
+ * a model that disappears from /api/tags is harder to debug than one whose requests say why.
+ */
+async function listing(router: ModelRouter, entry: ModelEntry, onDescribeError?: (error: unknown) => void) {
+  const info: ModelInfo = await router.describe(entry.id).catch((error: unknown) => {
+    if (!onDescribeError) throw error;
+    onDescribeError(error);
+    return {};
+  });
   const files = info.files ?? [];
   const name = ollamaName(entry.id);
   // describe()/info() are optional: a provider that reports no files still gets listed, with
