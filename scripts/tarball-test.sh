@@ -129,6 +129,7 @@ EOF
     server_pid=$!
     wait_for_health "$url" "$work/serve-a.log"
     took "(a) start"
+    step "(a) one answer per API, the example provider listed and served"
     openai="$(post "$url/v1/chat/completions" -d '{"model":"stories","messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":16,"temperature":0}')" ||
       fail "(a) OpenAI chat completion: $openai"
     node -e 'const b=JSON.parse(process.argv[1]); const t=b.choices[0].message.content; if(!t) throw new Error("empty"); console.log("   OpenAI  /v1/chat/completions:", JSON.stringify(t))' "$openai" ||
@@ -190,6 +191,7 @@ const text = response.json().choices[0].text;
 if (!text) throw new Error(`no text: ${response.body}`);
 console.log(`   MLX /v1/completions (${readiness.detail}):`, JSON.stringify(text));
 EOF
+    step "(b) load stories260K-hf with MLX and answer"
     (cd "$app" && node serve-mlx.mjs) || fail "(b) the MLX model did not answer"
     took "(b) request"
     ;;
@@ -206,6 +208,7 @@ EOF
     write_app "$app"
     (cd "$app" && npm install --no-package-lock >"$work/install-c.log" 2>&1) || { tail -30 "$work/install-c.log" >&2; fail "(c) npm install failed"; }
     took "(c) install"
+    step "(c) compile against the published types, start, answer"
     (cd "$app" && npx tsc -p tsconfig.build.json) || fail "(c) the custom app does not compile against the published types"
     port="$(free_port)"
     url="http://127.0.0.1:$port"
