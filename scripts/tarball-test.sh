@@ -97,6 +97,26 @@ for tarball in "$work"/tarballs/*.tgz; do
   tar -xzf "$tarball" -O package/README.md >/dev/null 2>&1 || fail "$(basename "$tarball") has no README.md"
   printf '   %-42s %s\n' "$(basename "$tarball")" "$(size "$tarball")"
 done
+# Every source map must name files the tarball ships (no maps into unshipped sources).
+node - "$work/tarballs" <<'MAPS' || fail "source maps name files the tarballs do not ship"
+const { execFileSync } = require('child_process'), fs = require('fs'), path = require('path'), os = require('os');
+let broken = 0;
+for (const file of fs.readdirSync(process.argv[2]).filter((name) => name.endsWith('.tgz'))) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'heylook-maps-'));
+  execFileSync('tar', ['-xzf', path.join(process.argv[2], file), '-C', dir]);
+  const walk = (folder) => fs.readdirSync(folder, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(folder, entry.name)) : [path.join(folder, entry.name)]));
+  for (const map of walk(dir).filter((name) => name.endsWith('.map'))) {
+    for (const source of JSON.parse(fs.readFileSync(map, 'utf8')).sources ?? []) {
+      if (!fs.existsSync(path.resolve(path.dirname(map), source))) {
+        console.error(`${file}: ${path.relative(dir, map)} names ${source}, which is not shipped`);
+        broken++;
+      }
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+process.exit(broken ? 1 : 0);
+MAPS
 took "build and pack"
 anthropic=""
 [ -d "$root/packages/server-anthropic" ] && anthropic="@heylook/server-anthropic"
