@@ -175,12 +175,17 @@ function findCmake(): Found {
 }
 
 function findCompiler(env: NodeJS.ProcessEnv): Found {
-  for (const candidate of [env.CXX, 'c++', 'g++', 'clang++'].filter((name): name is string => Boolean(name))) {
+  // CMake uses $CXX when it is set, so that is the one that has to work.
+  if (env.CXX) {
+    if (spawnSync(env.CXX, ['--version'], { encoding: 'utf8' }).status === 0) return { ok: true, value: env.CXX };
+    return { ok: false, problem: `the C++ compiler CXX=${env.CXX} does not run`, fix: `fix or unset CXX, then run \`${MLX_SETUP_COMMAND}\`` };
+  }
+  for (const candidate of ['c++', 'g++', 'clang++']) {
     if (spawnSync(candidate, ['--version'], { encoding: 'utf8' }).status === 0) return { ok: true, value: candidate };
   }
   return {
     ok: false,
-    problem: 'no C++20 compiler found (tried $CXX, c++, g++, clang++)',
+    problem: 'no C++20 compiler found (tried c++, g++, clang++)',
     fix: `install one (\`sudo apt install g++\`, or \`xcode-select --install\` on macOS), then run \`${MLX_SETUP_COMMAND}\``,
   };
 }
