@@ -204,7 +204,7 @@ describe('heylook init, ls and providers', () => {
   it('lists the bundled gguf provider', async () => {
     const { dir, env } = await workspace();
     const providers = await runCli(['providers'], { cwd: dir, env });
-    expect(providers.stdout).toMatch(/gguf\s+@heylook\/provider-gguf\s+0\.1\.0\s+v1\s+.*ok/);
+    expect(providers.stdout).toMatch(/gguf\s+@heylook\/provider-gguf\s+0\.1\.0\s+v1\s+.*ready/);
   });
 
   it('runs a one-shot prompt in-process', async () => {

@@ -3,6 +3,7 @@ export * from './provider/types.js';
 export * from './provider/base-provider.js';
 export * from './config/config-schema.js';
 export * from './config/load-config.js';
+export * from './config/define-model.js';
 export * from './config/parse-provider-config.js';
 export * from './config/server-settings.js';
 export * from './registry/provider-registry.js';

@@ -38,7 +38,7 @@ export function createOpenAICompatibleProvider(): OpenAICompatibleProviderPlugin
     // Nothing is held locally: a remote model takes no memory budget.
     estimateMemory: async () => 0,
     describe: async (config) => describeRemote(config, createClient(config), replicaUrls(config).map(upstreamUrl)),
-    check: async (config) => {
+    check: async (config?: OpenAICompatibleConfig) => {
       if (!config) return ready(`${VERSION} on Node ${process.version} fetch; nothing to build`);
       try {
         resolveApiKey(config, config.model);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { parseJsonText } from '@heylook/core';
+import { isHeylookError, parseJsonText } from '@heylook/core';
 import { toOpenAIError } from './openai-error.js';
 import type { OpenAIServerOptions } from './openai-server-options.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
@@ -39,7 +39,11 @@ function configureScope(app: FastifyInstance, options: OpenAIServerOptions): voi
   });
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toOpenAIError(error);
-    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A coded error (a missing model file, a load failure) is expected: its message says it all.
+    if (mapped.status >= 500) {
+      if (isHeylookError(error)) request.log.error({ code: error.code }, `request failed: ${error.message}`);
+      else request.log.error({ err: error }, 'request failed');
+    }
     if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
     return reply.status(mapped.status).send(mapped.body);
   });

@@ -1,8 +1,9 @@
 import { ModelRouter, resolveServerSettings, settingsFromEnv, settingsFromFile, type ServerSettingsInput } from '@heylook/core';
 import type { CommandModule } from 'yargs';
-import { CliError } from '../cli-error.js';
+import { CliError, parsePortFlag } from '../cli-error.js';
 import { createServer, servesApi, type ApiSelection } from '../create-server.js';
 import { showLoadProgress } from '../load-progress.js';
+import { providerReadiness } from '../provider-readiness.js';
 import { setUpProviders } from '../provider-setup.js';
 import { checkModels, selectModels } from '../select-models.js';
 
@@ -30,7 +31,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('config', { type: 'string', describe: 'models.yaml to serve' })
       .option('model', { type: 'string', array: true, describe: 'serve a GGUF file or MLX/HF model folder without a config' })
       .option('host', { type: 'string', describe: 'address to bind (default 127.0.0.1)' })
-      .option('port', { type: 'number', describe: 'port (default 8080)' })
+      .option('port', { coerce: parsePortFlag, describe: 'port (default 8080)' })
       .option('api', { choices: ['all', 'both', 'openai', 'ollama', 'anthropic'] as const, default: 'all' as const, describe: 'which APIs to serve (both = all)' })
       .option('max-loaded', { type: 'number', describe: 'most models resident at once (default 2)' })
       .option('api-key', { type: 'string', array: true, describe: 'require this bearer key (repeatable)' })
@@ -56,6 +57,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (args['keep-alive'] !== undefined) flags.keepAlive = args['keep-alive'];
     const settings = resolveSettings([flags, settingsFromEnv(process.env), settingsFromFile(selection.config?.file)]);
     const warnings = [...selection.warnings, ...(await checkModels(registry, selection.models))];
+    const readiness = await providerReadiness(registry, selection.models.filter((model) => model.enabled).map((model) => model.provider));
+    for (const [providerId, state] of readiness) {
+      if (!state.ready) warnings.push(`provider "${providerId}" cannot load models: ${state.problem}. Fix: ${state.fix}`);
+    }
 
     const router = new ModelRouter({
       registry,

@@ -123,6 +123,12 @@ export abstract class BaseProvider<Config = unknown> {
 }
 
 /**
+ * Whether a provider can load anything on this machine (a native addon built, a runtime
+ * present). `fix` is the one thing to do, e.g. a command to run.
+ */
+export type ProviderReadiness = { ready: true; detail?: string } | { ready: false; problem: string; fix: string };
+
+/**
  * What a provider package default-exports. Core checks `specificationVersion` as a
  * string: an `instanceof` check fails when two copies of core are installed.
  */
@@ -139,6 +145,25 @@ export interface ProviderPlugin<Config = unknown> {
   describe?(config: Config, context: ProviderContext): Promise<ModelInfo>;
   /** Guesses whether a file or folder is a model this provider serves (for `--model PATH`). */
   canServe?(path: string): Promise<boolean>;
+  /**
+   * Whether this machine can run the provider at all, checked without loading a model and
+   * without downloading anything. `heylook providers` prints it; `heylook serve` warns.
+   */
+  check?(): Promise<ProviderReadiness>;
+}
+
+/** Calls a plugin's optional check(); a plugin without one is ready, a throwing one is not. */
+export async function checkProvider(plugin: ProviderPlugin): Promise<ProviderReadiness> {
+  if (!plugin.check) return { ready: true };
+  try {
+    return await plugin.check();
+  } catch (error) {
+    return {
+      ready: false,
+      problem: `its check() failed: ${error instanceof Error ? error.message : String(error)}`,
+      fix: 'report this to the provider package',
+    };
+  }
 }
 
 export const supportedSpecificationVersions = ['v1'] as const;

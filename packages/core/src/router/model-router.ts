@@ -137,6 +137,13 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     this.defaultModel = options.defaultModel;
     this.#logger = options.logger ?? silentLogger;
     for (const entry of options.models) {
+      // Plain objects from JavaScript callers miss defaults; say what to use instead of crashing later.
+      if (!Array.isArray(entry.aliases) || typeof entry.baseDir !== 'string' || typeof entry.config !== 'object') {
+        throw new HeylookError(
+          errorCodes.invalidConfig,
+          `Model "${String(entry.id)}" is not a complete model entry (aliases, config, baseDir). Build entries with defineModel() or loadConfigFile() from @heylook/core.`,
+        );
+      }
       const record: ModelRecord = {
         entry,
         state: 'unloaded',
