@@ -1,0 +1,182 @@
+// Writes a tiny random-weight model folder in the exact Hugging Face layout of one architecture
+// (config.json with that architecture's keys, model.safetensors with its tensor names, a
+// tokenizer), for checking our decoder against mlx-lm token for token:
+//   node bench/make-random-model.mjs ARCH DIR [--rope-parameters]
+// The weights are float32. Their scales make every part of the model decide the next token: with
+// unit-scale embeddings the residual stream is the input embedding, a tied head then predicts the
+// input token back, and a wrong RoPE or attention goes unnoticed (seen: greedy output one token
+// repeated). So embeddings are small (0.3), queries/keys sharp (gain 2: position matters) and the
+// attention/MLP outputs strong (gain 2). Norm weights are random around 1 (2 for q/k norms), so
+// a wrong norm convention shows. The tokenizer is stories260K-hf's (512 tokens): the checks
+// compare token ids, not text.
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The decoder shape shared by every architecture; small enough that a forward pass takes milliseconds. */
+const shape = { hidden: 64, layers: 2, heads: 4, kvHeads: 2, headDim: 16, intermediate: 128, vocab: 512 };
+
+/**
+ * Per architecture: the config.json keys a real checkpoint of it carries, and the extra tensors
+ * its layers have. `classic` RoPE keys are rewritten to Transformers 5 `rope_parameters` on request.
+ */
+export const architectures = {
+  llama: {
+    config: {
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      attention_bias: false,
+      mlp_bias: false,
+      hidden_act: 'silu',
+      rope_theta: 500000,
+      rope_scaling: null,
+      tie_word_embeddings: true,
+    },
+  },
+  mistral: {
+    config: {
+      architectures: ['MistralForCausalLM'],
+      model_type: 'mistral',
+      hidden_act: 'silu',
+      rope_theta: 1000000,
+      sliding_window: null,
+      tie_word_embeddings: false,
+    },
+  },
+  qwen2: {
+    config: {
+      architectures: ['Qwen2ForCausalLM'],
+      model_type: 'qwen2',
+      hidden_act: 'silu',
+      rope_theta: 1000000,
+      rope_scaling: null,
+      use_sliding_window: false,
+      sliding_window: 32768,
+      max_window_layers: 2,
+      tie_word_embeddings: true,
+    },
+    attentionBias: true,
+  },
+  qwen3: {
+    config: {
+      architectures: ['Qwen3ForCausalLM'],
+      model_type: 'qwen3',
+      attention_bias: false,
+      hidden_act: 'silu',
+      rope_theta: 1000000,
+      rope_scaling: null,
+      use_sliding_window: false,
+      sliding_window: null,
+      max_window_layers: 2,
+      tie_word_embeddings: true,
+    },
+    qkNorm: true,
+  },
+};
+
+/** xorshift32 + Box-Muller: the same weights for the same seed on every machine. */
+function normalSource(seed) {
+  let state = seed >>> 0 || 1;
+  const uniform = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return ((state >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** Transformers 5 form of the RoPE keys: `rope_parameters` holds the theta, the type and the scaling keys. */
+export function toRopeParameters(config) {
+  const { rope_theta, rope_scaling, ...rest } = config;
+  const scaling = rope_scaling ?? {};
+  const { type, rope_type, ...keys } = scaling;
+  return { ...rest, rope_parameters: { rope_type: rope_type ?? type ?? 'default', rope_theta, ...keys } };
+}
+
+function safetensors(tensors) {
+  const header = {};
+  let offset = 0;
+  for (const [name, { shape: dims, data }] of Object.entries(tensors)) {
+    header[name] = { dtype: 'F32', shape: dims, data_offsets: [offset, offset + data.byteLength] };
+    offset += data.byteLength;
+  }
+  let json = JSON.stringify({ __metadata__: { format: 'pt' }, ...header });
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([length, Buffer.from(json), ...Object.values(tensors).map(({ data }) => Buffer.from(data.buffer, data.byteOffset, data.byteLength))]);
+}
+
+/**
+ * Writes ARCH's random model to `dir`. `configOverrides` is merged into config.json (e.g. a
+ * rope_scaling block); `ropeParameters` writes the RoPE keys the Transformers 5 way.
+ */
+export async function makeRandomModel(dir, architecture, { seed = 1, configOverrides = {}, ropeParameters = false, embedScale = 0.3, qkScale = 2, outScale = 2 } = {}) {
+  const spec = architectures[architecture];
+  if (!spec) throw new Error(`no random-model recipe for "${architecture}" (have: ${Object.keys(architectures).join(', ')})`);
+  const { hidden, layers, heads, kvHeads, headDim, intermediate, vocab } = shape;
+  const normal = normalSource(seed);
+  const tensors = {};
+  const add = (name, dims, scale, mean = 0) => {
+    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    for (let index = 0; index < data.length; index++) data[index] = mean + scale * normal();
+    tensors[name] = { shape: dims, data };
+  };
+  const linear = (name, out, input, bias = false, gain = 1) => {
+    add(`${name}.weight`, [out, input], gain / Math.sqrt(input));
+    if (bias) add(`${name}.bias`, [out], 0.1);
+  };
+  const config = { ...spec.config, ...configOverrides };
+  add('model.embed_tokens.weight', [vocab, hidden], embedScale);
+  for (let layer = 0; layer < layers; layer++) {
+    const prefix = `model.layers.${layer}.`;
+    add(`${prefix}input_layernorm.weight`, [hidden], 0.1, 1);
+    linear(`${prefix}self_attn.q_proj`, heads * headDim, hidden, spec.attentionBias, qkScale);
+    linear(`${prefix}self_attn.k_proj`, kvHeads * headDim, hidden, spec.attentionBias, qkScale);
+    linear(`${prefix}self_attn.v_proj`, kvHeads * headDim, hidden, spec.attentionBias);
+    linear(`${prefix}self_attn.o_proj`, hidden, heads * headDim, false, outScale);
+    if (spec.qkNorm) {
+      add(`${prefix}self_attn.q_norm.weight`, [headDim], 0.1, qkScale);
+      add(`${prefix}self_attn.k_norm.weight`, [headDim], 0.1, qkScale);
+    }
+    add(`${prefix}post_attention_layernorm.weight`, [hidden], 0.1, 1);
+    linear(`${prefix}mlp.gate_proj`, intermediate, hidden);
+    linear(`${prefix}mlp.up_proj`, intermediate, hidden);
+    linear(`${prefix}mlp.down_proj`, hidden, intermediate, false, outScale);
+  }
+  add('model.norm.weight', [hidden], 0.1, 1);
+  if (!config.tie_word_embeddings) linear('lm_head', vocab, hidden);
+
+  const full = {
+    ...config,
+    hidden_size: hidden,
+    intermediate_size: intermediate,
+    num_hidden_layers: layers,
+    num_attention_heads: heads,
+    num_key_value_heads: kvHeads,
+    head_dim: headDim,
+    vocab_size: vocab,
+    max_position_embeddings: 2048,
+    rms_norm_eps: 1e-6,
+    initializer_range: 0.02,
+    bos_token_id: 1,
+    eos_token_id: 2,
+    torch_dtype: 'float32',
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'model.safetensors'), safetensors(tensors));
+  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(ropeParameters ? toRopeParameters(full) : full, null, 2)}\n`);
+  const tokenizer = path.join(process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../shared/models'), 'stories260K-hf');
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(tokenizer, name), path.join(dir, name));
+  return { config: full, parameters: Object.values(tensors).reduce((sum, { data }) => sum + data.length, 0) };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const [architecture, dir, flag] = process.argv.slice(2);
+  if (!architecture || !dir) throw new Error('usage: node bench/make-random-model.mjs ARCH DIR [--rope-parameters]');
+  const { parameters } = await makeRandomModel(path.resolve(dir), architecture, { ropeParameters: flag === '--rope-parameters' });
+  console.log(`wrote ${dir}: ${architecture}, ${parameters} parameters`);
+}
