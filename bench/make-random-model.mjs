@@ -74,6 +74,32 @@ export const architectures = {
     },
     qkNorm: true,
   },
+  gemma3_text: {
+    config: {
+      architectures: ['Gemma3ForCausalLM'],
+      model_type: 'gemma3_text',
+      attention_bias: false,
+      attn_logit_softcapping: null,
+      final_logit_softcapping: null,
+      hidden_activation: 'gelu_pytorch_tanh',
+      query_pre_attn_scalar: 24,
+      rope_local_base_freq: 10000,
+      rope_theta: 1000000,
+      rope_scaling: null,
+      // A window shorter than the checks' sequences, and local and global layers alternating.
+      sliding_window: 8,
+      sliding_window_pattern: 2,
+      layer_types: ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention'],
+      tie_word_embeddings: true,
+    },
+    shape: { layers: 4 },
+    qkNorm: true,
+    // Norm weights are applied as 1 + w: stored around 0.
+    normMean: 0,
+    sandwichNorms: true,
+    // The model multiplies embeddings by √hidden = 8.
+    embedScale: 0.3 / 8,
+  },
 };
 
 /** xorshift32 + Box-Muller: the same weights for the same seed on every machine. */
@@ -114,10 +140,12 @@ function safetensors(tensors) {
  * Writes ARCH's random model to `dir`. `configOverrides` is merged into config.json (e.g. a
  * rope_scaling block); `ropeParameters` writes the RoPE keys the Transformers 5 way.
  */
-export async function makeRandomModel(dir, architecture, { seed = 1, configOverrides = {}, ropeParameters = false, embedScale = 0.3, qkScale = 2, outScale = 2 } = {}) {
+export async function makeRandomModel(dir, architecture, { seed = 1, configOverrides = {}, ropeParameters = false, embedScale, qkScale = 2, outScale = 2 } = {}) {
   const spec = architectures[architecture];
   if (!spec) throw new Error(`no random-model recipe for "${architecture}" (have: ${Object.keys(architectures).join(', ')})`);
-  const { hidden, layers, heads, kvHeads, headDim, intermediate, vocab } = shape;
+  const { hidden, layers, heads, kvHeads, headDim, intermediate, vocab } = { ...shape, ...spec.shape };
+  const normMean = spec.normMean ?? 1;
+  embedScale ??= spec.embedScale ?? 0.3;
   const normal = normalSource(seed);
   const tensors = {};
   const add = (name, dims, scale, mean = 0) => {
@@ -133,21 +161,25 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
   add('model.embed_tokens.weight', [vocab, hidden], embedScale);
   for (let layer = 0; layer < layers; layer++) {
     const prefix = `model.layers.${layer}.`;
-    add(`${prefix}input_layernorm.weight`, [hidden], 0.1, 1);
+    add(`${prefix}input_layernorm.weight`, [hidden], 0.1, normMean);
     linear(`${prefix}self_attn.q_proj`, heads * headDim, hidden, spec.attentionBias, qkScale);
     linear(`${prefix}self_attn.k_proj`, kvHeads * headDim, hidden, spec.attentionBias, qkScale);
     linear(`${prefix}self_attn.v_proj`, kvHeads * headDim, hidden, spec.attentionBias);
     linear(`${prefix}self_attn.o_proj`, hidden, heads * headDim, false, outScale);
     if (spec.qkNorm) {
-      add(`${prefix}self_attn.q_norm.weight`, [headDim], 0.1, qkScale);
-      add(`${prefix}self_attn.k_norm.weight`, [headDim], 0.1, qkScale);
+      add(`${prefix}self_attn.q_norm.weight`, [headDim], 0.1, qkScale + normMean - 1);
+      add(`${prefix}self_attn.k_norm.weight`, [headDim], 0.1, qkScale + normMean - 1);
     }
-    add(`${prefix}post_attention_layernorm.weight`, [hidden], 0.1, 1);
+    add(`${prefix}post_attention_layernorm.weight`, [hidden], 0.1, normMean);
+    if (spec.sandwichNorms) {
+      add(`${prefix}pre_feedforward_layernorm.weight`, [hidden], 0.1, normMean);
+      add(`${prefix}post_feedforward_layernorm.weight`, [hidden], 0.1, normMean);
+    }
     linear(`${prefix}mlp.gate_proj`, intermediate, hidden);
     linear(`${prefix}mlp.up_proj`, intermediate, hidden);
     linear(`${prefix}mlp.down_proj`, hidden, intermediate, false, outScale);
   }
-  add('model.norm.weight', [hidden], 0.1, 1);
+  add('model.norm.weight', [hidden], 0.1, normMean);
   if (!config.tie_word_embeddings) linear('lm_head', vocab, hidden);
 
   const full = {

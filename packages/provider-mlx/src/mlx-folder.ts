@@ -2,11 +2,9 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCodes, HeylookError, type ModelInfo } from '@heylook/core';
-import { readRope, type RopeConfigKeys } from './mlx-rope.js';
+import { architectureSettings, supportedModelTypes, type ArchitectureKeys } from './mlx-architecture.js';
 
-export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3'];
-
-interface HfConfig extends RopeConfigKeys {
+interface HfConfig extends ArchitectureKeys {
   model_type?: string;
   hidden_size?: number;
   num_hidden_layers?: number;
@@ -54,8 +52,8 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
     num_key_value_heads: raw.num_key_value_heads ?? heads,
     head_dim: headDim,
     vocab_size: raw.vocab_size,
-    rms_norm_eps: raw.rms_norm_eps ?? 1e-5,
-    ...readRope(raw, headDim, dir),
+    rms_norm_eps: raw.rms_norm_eps ?? (raw.model_type === 'gemma3_text' ? 1e-6 : 1e-5),
+    ...architectureSettings(raw, headDim, dir),
     tie_word_embeddings: raw.tie_word_embeddings ?? false,
     quantization_bits: raw.quantization?.bits ?? 0,
     quantization_group_size: raw.quantization?.group_size ?? 64,

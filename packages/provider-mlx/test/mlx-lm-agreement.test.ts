@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script shared with bench/, without type declarations
 import { makeRandomModel } from '../../../bench/make-random-model.mjs';
 import { convertModel } from '../src/index.js';
-import { agreement, mlxLm, ours, randomTokens, type Decoded, type ReferenceJob } from './support/mlx-lm-reference.js';
+import { agreement, mlxLm, ours, oursBatched, randomTokens, type Decoded, type ReferenceJob } from './support/mlx-lm-reference.js';
 
 // Each architecture's tiny random-weight model, float32 and quantized both ways (mlx_lm.convert's
 // output loaded by us, ours loaded by mlx-lm), decoded by our addon and by Python mlx-lm on the
 // same mlx-cpu wheel: teacher-forced next-token agreement >= 99%, identical greedy ids for 64 tokens.
-const architectures = ['llama', 'mistral', 'qwen2', 'qwen3'] as const;
+const architectures = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text'] as const;
 const variants = ['float32', 'mlx-lm q8', 'mlx-lm q4', 'heylook q8', 'heylook q4'] as const;
 const prompt = [1, 400, 33, 87, 250, 19];
 const forced = randomTokens(128, 512, 7);
@@ -55,11 +55,20 @@ describe.each(architectures)('%s against mlx-lm', (architecture) => {
     const mine = await ours(dirs.get(name)!, prompt, greedyTokens, forced);
     const forcedAgreement = agreement(mine.forced, reference.forced);
     const sameGreedy = mine.greedy.findIndex((token, index) => token !== reference.greedy[index]);
-    table.push(`${name.padEnd(20)} ${(forcedAgreement * 100).toFixed(1).padStart(5)}%  ${sameGreedy === -1 ? greedyTokens : sameGreedy}/${greedyTokens}`);
+    table.push(`${name.padEnd(24)} ${(forcedAgreement * 100).toFixed(1).padStart(5)}%  ${sameGreedy === -1 ? greedyTokens : sameGreedy}/${greedyTokens}`);
     // A model that echoes its input or repeats one token would make agreement meaningless.
     expect(agreement(reference.forced, forced)).toBeLessThan(0.1);
     expect(new Set(reference.greedy).size).toBeGreaterThan(8);
     expect(forcedAgreement).toBeGreaterThanOrEqual(0.99);
     expect(mine.greedy).toEqual(reference.greedy);
+  });
+});
+
+describe.each(architectures)('%s decoding two sequences in one batch', (architecture) => {
+  it('gives each the ids it gets alone (caches of different lengths, sliding windows included)', async () => {
+    const dir = dirs.get(key(architecture, 'float32'))!;
+    const [first, second] = await oursBatched(dir, [prompt, prompt.slice(0, 3)], greedyTokens);
+    expect(first).toEqual(theirs.get(key(architecture, 'float32'))!.greedy);
+    expect(second).toEqual((await ours(dir, prompt.slice(0, 3), greedyTokens, forced)).greedy);
   });
 });

@@ -1,7 +1,5 @@
 #include "llama_model.h"
 
-#include "weights.h"
-
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -9,7 +7,7 @@
 namespace heylook {
 
 LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : config_(config) {
-  std::unordered_map<std::string, mx::array> weights;
+  Weights weights;
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() == ".safetensors") files.push_back(entry.path());
@@ -34,13 +32,18 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
         Linear(weights, prefix + "mlp.up_proj", bits, group),
         Linear(weights, prefix + "mlp.down_proj", bits, group),
     };
-    layer.input_norm = take_required(weights, prefix + "input_layernorm.weight");
-    layer.post_norm = take_required(weights, prefix + "post_attention_layernorm.weight");
-    layer.q_norm = take_optional(weights, prefix + "self_attn.q_norm.weight");
-    layer.k_norm = take_optional(weights, prefix + "self_attn.k_norm.weight");
+    layer.input_norm = norm_weight(weights, prefix + "input_layernorm.weight");
+    layer.post_norm = norm_weight(weights, prefix + "post_attention_layernorm.weight");
+    if (config_.sandwich_norms) {
+      layer.pre_mlp_norm = norm_weight(weights, prefix + "pre_feedforward_layernorm.weight");
+      layer.post_mlp_norm = norm_weight(weights, prefix + "post_feedforward_layernorm.weight");
+    }
+    if (weights.count(prefix + "self_attn.q_norm.weight")) layer.q_norm = norm_weight(weights, prefix + "self_attn.q_norm.weight");
+    if (weights.count(prefix + "self_attn.k_norm.weight")) layer.k_norm = norm_weight(weights, prefix + "self_attn.k_norm.weight");
+    layer.sliding = index < static_cast<int>(config_.sliding_layers.size()) && config_.sliding_layers[index] != 0;
     layers_.push_back(std::move(layer));
   }
-  norm_ = take_required(weights, "model.norm.weight");
+  norm_ = norm_weight(weights, "model.norm.weight");
   if (!config_.rope_freqs.empty()) {
     rope_freqs_ = mx::array(config_.rope_freqs.data(), {static_cast<int>(config_.rope_freqs.size())}, mx::float32);
   }
@@ -50,47 +53,113 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
   mx::eval(parameters());
 }
 
+mx::array LlamaModel::norm_weight(Weights& weights, const std::string& name) const {
+  mx::array weight = take_required(weights, name);
+  return config_.norm_offset ? mx::add(weight, mx::array(1.0f, weight.dtype())) : weight;
+}
+
 std::vector<mx::array> LlamaModel::parameters() const {
   std::vector<mx::array> all{norm_};
   for (const auto& layer : layers_) {
     all.push_back(layer.input_norm);
     all.push_back(layer.post_norm);
+    for (const auto* norm : {&layer.pre_mlp_norm, &layer.post_mlp_norm, &layer.q_norm, &layer.k_norm}) {
+      if (*norm) all.push_back(**norm);
+    }
   }
   // Linear layers evaluate lazily on first use; their arrays come straight from the file.
   return all;
 }
 
-mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
-  const int length = tokens.shape(1);
+mx::array LlamaModel::embed(const mx::array& tokens) const {
+  mx::array x = embed_.rows(tokens);
+  if (config_.embed_scale == 0.0f) return x;
+  // mlx-lm (and bf16 training) round Gemma's sqrt(hidden_size) to bfloat16 first.
+  return mx::multiply(x, mx::astype(mx::astype(mx::array(config_.embed_scale), mx::bfloat16), x.dtype()));
+}
+
+LlamaModel::Projected LlamaModel::project(const Layer& layer, const mx::array& h, int batch, int length) const {
   const int heads = config_.num_attention_heads;
   const int kv_heads = config_.num_key_value_heads;
   const int head_dim = config_.head_dim;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  mx::array q = mx::transpose(mx::reshape(layer.q(h), {batch, length, heads, head_dim}), {0, 2, 1, 3});
+  mx::array k = mx::transpose(mx::reshape(layer.k(h), {batch, length, kv_heads, head_dim}), {0, 2, 1, 3});
+  mx::array v = mx::transpose(mx::reshape(layer.v(h), {batch, length, kv_heads, head_dim}), {0, 2, 1, 3});
+  if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
+  if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
+  if (config_.rope_mscale != 1.0f && !layer.sliding) {
+    q = mx::multiply(q, mx::array(config_.rope_mscale, q.dtype()));
+    k = mx::multiply(k, mx::array(config_.rope_mscale, k.dtype()));
+  }
+  return {q, k, v};
+}
+
+mx::array LlamaModel::rope(const Layer& layer, const mx::array& x, int offset) const {
+  const int head_dim = config_.head_dim;
+  // Local layers use their own base, never the global scaling.
+  if (layer.sliding) return mx::fast::rope(x, head_dim, false, config_.local_rope_theta, 1.0f, offset);
+  const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
+  return mx::fast::rope(x, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
+}
+
+mx::array LlamaModel::finish_block(const Layer& layer, const mx::array& x, const mx::array& attention) const {
+  const float eps = config_.rms_norm_eps;
+  mx::array out = layer.o(attention);
+  if (config_.sandwich_norms) out = mx::fast::rms_norm(out, layer.post_norm, eps);
+  mx::array residual = mx::add(x, out);
+  mx::array h = mx::fast::rms_norm(residual, config_.sandwich_norms ? *layer.pre_mlp_norm : layer.post_norm, eps);
+  mx::array gate = layer.gate(h);
+  if (config_.activation == "gelu_approx") {
+    // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as mlx.nn.gelu_approx
+    const mx::Dtype type = gate.dtype();
+    mx::array inner = mx::multiply(mx::array(std::sqrt(2.0f / static_cast<float>(M_PI)), type),
+                                   mx::add(gate, mx::multiply(mx::array(0.044715f, type), mx::power(gate, mx::array(3.0f, type)))));
+    gate = mx::multiply(mx::multiply(mx::array(0.5f, type), gate), mx::add(mx::array(1.0f, type), mx::tanh(inner)));
+  } else {
+    gate = mx::multiply(gate, mx::sigmoid(gate));
+  }
+  mx::array mlp = layer.down(mx::multiply(gate, layer.up(h)));
+  if (config_.sandwich_norms) mlp = mx::fast::rms_norm(mlp, *layer.post_mlp_norm, eps);
+  return mx::add(residual, mlp);
+}
+
+static float attention_scale(const ModelConfig& config) {
+  return config.attention_scale != 0.0f ? config.attention_scale : 1.0f / std::sqrt(static_cast<float>(config.head_dim));
+}
+
+mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
+  const int length = tokens.shape(1);
+  const int heads = config_.num_attention_heads;
+  const int head_dim = config_.head_dim;
+  const int window = config_.sliding_window;
+  const float scale = attention_scale(config_);
   const int offset = cache.position();
 
-  mx::array x = embed_.rows(tokens);
+  mx::array x = embed(tokens);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Layer& layer = layers_[index];
-    mx::array h = mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps);
-    mx::array q = mx::transpose(mx::reshape(layer.q(h), {1, length, heads, head_dim}), {0, 2, 1, 3});
-    mx::array k = mx::transpose(mx::reshape(layer.k(h), {1, length, kv_heads, head_dim}), {0, 2, 1, 3});
-    mx::array v = mx::transpose(mx::reshape(layer.v(h), {1, length, kv_heads, head_dim}), {0, 2, 1, 3});
-    if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
-    if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
-    const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
-    if (config_.rope_mscale != 1.0f) {
-      q = mx::multiply(q, mx::array(config_.rope_mscale, q.dtype()));
-      k = mx::multiply(k, mx::array(config_.rope_mscale, k.dtype()));
-    }
-    q = mx::fast::rope(q, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
-    k = mx::fast::rope(k, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
+    auto [q, k, v] = project(layer, mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps), 1, length);
+    q = rope(layer, q, offset);
+    k = rope(layer, k, offset);
     auto [keys, values] = cache.update(static_cast<int>(index), k, v);
-    mx::array attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, length > 1 ? "causal" : "");
+    const int total = keys.shape(2);
+    mx::array attention = mx::array(0.0f);
+    if (layer.sliding && window > 0 && total > window && length == 1) {
+      // One new token: it sees the `window` most recent keys, itself included.
+      keys = mx::slice(keys, {0, 0, total - window, 0}, {1, keys.shape(1), total, head_dim});
+      values = mx::slice(values, {0, 0, total - window, 0}, {1, values.shape(1), total, head_dim});
+      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "");
+    } else if (layer.sliding && window > 0 && total > window) {
+      // Query i (at key index total - length + i) sees key j when 0 <= (i's index) - j < window.
+      mx::array query_at = mx::reshape(mx::arange(total - length, total, mx::int32), {length, 1});
+      mx::array key_at = mx::reshape(mx::arange(0, total, mx::int32), {1, total});
+      mx::array visible = mx::logical_and(mx::less_equal(key_at, query_at), mx::less(query_at, mx::add(key_at, mx::array(window, mx::int32))));
+      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", visible);
+    } else {
+      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, length > 1 ? "causal" : "");
+    }
     attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {1, length, heads * head_dim});
-    x = mx::add(x, layer.o(attention));
-    h = mx::fast::rms_norm(x, layer.post_norm, config_.rms_norm_eps);
-    mx::array gate = layer.gate(h);
-    x = mx::add(x, layer.down(mx::multiply(mx::multiply(gate, mx::sigmoid(gate)), layer.up(h))));
+    x = finish_block(layer, x, attention);
   }
   cache.advance(length);
   return mx::fast::rms_norm(x, norm_, config_.rms_norm_eps);
@@ -103,26 +172,18 @@ mx::array LlamaModel::logits(const mx::array& hidden) const {
   return mx::reshape(mx::astype(out, mx::float32), {-1});
 }
 
-}  // namespace heylook
-
-namespace heylook {
-
 mx::array LlamaModel::all_logits(const mx::array& hidden) const {
   mx::array rows = mx::reshape(hidden, {hidden.shape(1), hidden.shape(2)});
   return mx::astype(lm_head_ ? (*lm_head_)(rows) : embed_(rows), mx::float32);
 }
-
-}  // namespace heylook
-
-namespace heylook {
 
 mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<KvCache*>& caches) const {
   const int batch = tokens.shape(0);
   const int heads = config_.num_attention_heads;
   const int kv_heads = config_.num_key_value_heads;
   const int head_dim = config_.head_dim;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
+  const int window = config_.sliding_window;
+  const float scale = attention_scale(config_);
   auto row = [](const mx::array& array, int index) {
     mx::Shape begin(array.ndim(), 0);
     mx::Shape end = array.shape();
@@ -131,29 +192,24 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
     return mx::slice(array, begin, end);
   };
 
-  mx::array x = embed_.rows(tokens);  // [batch, 1, hidden]
+  mx::array x = embed(tokens);  // [batch, 1, hidden]
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Layer& layer = layers_[index];
-    mx::array h = mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps);
-    mx::array q = mx::transpose(mx::reshape(layer.q(h), {batch, 1, heads, head_dim}), {0, 2, 1, 3});
-    mx::array k = mx::transpose(mx::reshape(layer.k(h), {batch, 1, kv_heads, head_dim}), {0, 2, 1, 3});
-    mx::array v = mx::transpose(mx::reshape(layer.v(h), {batch, 1, kv_heads, head_dim}), {0, 2, 1, 3});
-    if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
-    if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
-
-    if (config_.rope_mscale != 1.0f) {
-      q = mx::multiply(q, mx::array(config_.rope_mscale, q.dtype()));
-      k = mx::multiply(k, mx::array(config_.rope_mscale, k.dtype()));
-    }
+    auto [q, k, v] = project(layer, mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps), batch, 1);
     // Each row at its own position, with its own cache; pad the caches to one length.
     std::vector<mx::array> queries, keys, values, masks;
     int longest = 0;
     std::vector<std::pair<mx::array, mx::array>> cached;
     for (int b = 0; b < batch; ++b) {
       const int position = caches[b]->position();
-      queries.push_back(mx::fast::rope(row(q, b), head_dim, false, base, 1.0f / config_.rope_scale, position, rope_freqs_));
-      mx::array rotated = mx::fast::rope(row(k, b), head_dim, false, base, 1.0f / config_.rope_scale, position, rope_freqs_);
-      cached.push_back(caches[b]->update(static_cast<int>(index), rotated, row(v, b)));
+      queries.push_back(rope(layer, row(q, b), position));
+      auto [row_keys, row_values] = caches[b]->update(static_cast<int>(index), rope(layer, row(k, b), position), row(v, b));
+      const int total = row_keys.shape(2);
+      if (layer.sliding && window > 0 && total > window) {
+        row_keys = mx::slice(row_keys, {0, 0, total - window, 0}, {1, kv_heads, total, head_dim});
+        row_values = mx::slice(row_values, {0, 0, total - window, 0}, {1, kv_heads, total, head_dim});
+      }
+      cached.emplace_back(row_keys, row_values);
       longest = std::max(longest, cached.back().first.shape(2));
     }
     for (int b = 0; b < batch; ++b) {
@@ -174,10 +230,7 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
         mx::concatenate(queries, 0), mx::concatenate(keys, 0), mx::concatenate(values, 0), scale, "",
         mx::astype(mx::concatenate(masks, 0), q.dtype()));
     attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {batch, 1, heads * head_dim});
-    x = mx::add(x, layer.o(attention));
-    h = mx::fast::rms_norm(x, layer.post_norm, config_.rms_norm_eps);
-    mx::array gate = layer.gate(h);
-    x = mx::add(x, layer.down(mx::multiply(mx::multiply(gate, mx::sigmoid(gate)), layer.up(h))));
+    x = finish_block(layer, x, attention);
   }
   for (KvCache* cache : caches) cache->advance(1);
   return mx::fast::rms_norm(x, norm_, config_.rms_norm_eps);

@@ -7,10 +7,15 @@
 #include "kv_cache.h"
 #include "linear.h"
 #include "model_config.h"
+#include "weights.h"
 
 namespace heylook {
 
-/** Llama-family decoder (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norms). */
+/**
+ * Llama-family decoder (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norms) and the
+ * variations ModelConfig switches on: Gemma 3's offset and sandwich norms, scaled embeddings,
+ * GELU MLP and sliding-window local layers with their own RoPE base.
+ */
 class LlamaModel {
  public:
   /** Loads every *.safetensors file of `dir` (sharded checkpoints included). */
@@ -35,9 +40,24 @@ class LlamaModel {
   struct Layer {
     Linear q, k, v, o, gate, up, down;
     mx::array input_norm = mx::array(0.0f);
-    mx::array post_norm = mx::array(0.0f);
+    mx::array post_norm = mx::array(0.0f);  // Llama: before the MLP; sandwich: after attention
+    std::optional<mx::array> pre_mlp_norm, post_mlp_norm;  // sandwich norms only
     std::optional<mx::array> q_norm, k_norm;
+    bool sliding = false;
   };
+  struct Projected {
+    mx::array q, k, v;
+  };
+
+  /** Input embeddings of `tokens`, scaled when the architecture says so. */
+  mx::array embed(const mx::array& tokens) const;
+  /** Queries, keys, values of one layer ([batch, heads, length, head_dim]), normed, before RoPE. */
+  Projected project(const Layer& layer, const mx::array& h, int batch, int length) const;
+  mx::array rope(const Layer& layer, const mx::array& x, int offset) const;
+  /** The residual stream after `attention` (already projected by o) and the MLP. */
+  mx::array finish_block(const Layer& layer, const mx::array& x, const mx::array& attention) const;
+  /** A norm weight as applied (1 + w for offset norms). */
+  mx::array norm_weight(Weights& weights, const std::string& name) const;
 
   ModelConfig config_;
   Linear embed_;

@@ -78,6 +78,19 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
     auto array = freqs.As<Napi::Float32Array>();
     config_.rope_freqs.assign(array.Data(), array.Data() + array.ElementLength());
   }
+  Napi::Value activation = config.Get("activation");
+  if (activation.IsString()) config_.activation = activation.As<Napi::String>().Utf8Value();
+  config_.norm_offset = config.Get("norm_offset").ToBoolean();
+  config_.sandwich_norms = config.Get("sandwich_norms").ToBoolean();
+  config_.embed_scale = floatField(config, "embed_scale", 0.0f);
+  config_.attention_scale = floatField(config, "attention_scale", 0.0f);
+  config_.sliding_window = intField(config, "sliding_window", 0);
+  config_.local_rope_theta = floatField(config, "local_rope_theta", 10000.0f);
+  Napi::Value sliding = config.Get("sliding_layers");
+  if (sliding.IsTypedArray() && sliding.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    auto array = sliding.As<Napi::Int32Array>();
+    config_.sliding_layers.assign(array.Data(), array.Data() + array.ElementLength());
+  }
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);
   cache_options_.max_size = intField(config, "max_kv_size", 0);

@@ -7,7 +7,7 @@ namespace heylook {
 
 /** The decoder's shape, read from config.json by the TypeScript side and passed in. */
 struct ModelConfig {
-  std::string model_type = "llama";  // llama | mistral | qwen2 | qwen3
+  std::string model_type = "llama";  // llama | mistral | qwen2 | qwen3 | gemma3_text
   int hidden_size = 0;
   int num_hidden_layers = 0;
   int num_attention_heads = 0;
@@ -20,6 +20,15 @@ struct ModelConfig {
   std::vector<float> rope_freqs;  // llama3/yarn scaling: per-pair periods (empty = plain base)
   float rope_mscale = 1.0f;       // yarn: queries and keys are scaled by this before RoPE
   bool tie_word_embeddings = false;
+  // Gemma 3 and others: what differs from the Llama block.
+  std::string activation = "silu";  // MLP gate activation: silu | gelu_approx
+  bool norm_offset = false;         // RMSNorm weights are stored as w and applied as 1 + w
+  bool sandwich_norms = false;      // norms after attention and MLP outputs, plus a pre-MLP norm
+  float embed_scale = 0.0f;         // embeddings are multiplied by this (0 = not scaled)
+  float attention_scale = 0.0f;     // softmax scale (0 = 1/sqrt(head_dim))
+  int sliding_window = 0;           // local layers attend to this many most recent tokens
+  std::vector<int> sliding_layers;  // 1 for a local (sliding-window) layer
+  float local_rope_theta = 10000.0f;  // RoPE base of local layers (no scaling)
   int quantization_bits = 0;
   int quantization_group_size = 64;
 };

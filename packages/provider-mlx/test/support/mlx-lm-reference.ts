@@ -60,3 +60,21 @@ export function randomTokens(count: number, vocab: number, seed: number): number
     return 3 + (state % (vocab - 3));
   });
 }
+
+/** Greedy ids for two sequences decoded together (one batched forward pass per step), the second from a shorter prompt. */
+export async function oursBatched(dir: string, prompts: [number[], number[]], greedyTokens: number): Promise<[number[], number[]]> {
+  const { native } = await readModelConfig(dir);
+  const model = new (nativeAddon().MlxModel)(dir, native);
+  await model.load();
+  try {
+    const outputs: [number[], number[]] = [[await model.step(1, Int32Array.from(prompts[0]), { temperature: 0 })], [await model.step(2, Int32Array.from(prompts[1]), { temperature: 0 })]];
+    while (outputs[0].length < greedyTokens) {
+      const next = await model.stepBatch(Int32Array.from([1, 2]), Int32Array.from([outputs[0].at(-1)!, outputs[1].at(-1)!]), [{ temperature: 0 }, { temperature: 0 }]);
+      outputs[0].push(next[0]!);
+      outputs[1].push(next[1]!);
+    }
+    return outputs;
+  } finally {
+    await model.unload();
+  }
+}

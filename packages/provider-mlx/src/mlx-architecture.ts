@@ -1,0 +1,68 @@
+import { errorCodes, HeylookError } from '@heylook/core';
+import { readRope, type RopeConfigKeys, type RopeScaling } from './mlx-rope.js';
+
+/** The config.json keys that pick the decoder's variations (besides the shape every architecture has). */
+export interface ArchitectureKeys extends RopeConfigKeys {
+  model_type?: string;
+  num_hidden_layers?: number;
+  hidden_size?: number;
+  hidden_act?: string;
+  hidden_activation?: string;
+  layer_types?: string[];
+  sliding_window?: number | null;
+  sliding_window_pattern?: number;
+  rope_local_base_freq?: number;
+  query_pre_attn_scalar?: number;
+  final_logit_softcapping?: number | null;
+  attn_logit_softcapping?: number | null;
+}
+
+export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text'];
+
+/** Native decoder settings beyond the shape: RoPE, and what an architecture changes in the Llama block. */
+export function architectureSettings(raw: ArchitectureKeys, headDim: number, where: string): Record<string, unknown> {
+  if (raw.model_type === 'gemma3_text') return gemma3(raw, headDim, where);
+  return { ...readRope(raw, headDim, where) };
+}
+
+function unsupported(where: string, what: string): HeylookError {
+  return new HeylookError(errorCodes.unsupportedModel, `${where}: ${what} is not supported by the mlx provider yet.`, { param: 'model_path' });
+}
+
+/**
+ * Gemma 3 (text): RMSNorm weights applied as 1 + w, norms before and after attention and MLP,
+ * embeddings scaled by √hidden, GELU (tanh) MLP, softmax scale query_pre_attn_scalar^-½, and
+ * sliding-window local layers (5 of every 6) with their own RoPE base.
+ */
+function gemma3(raw: ArchitectureKeys, headDim: number, where: string): Record<string, unknown> {
+  if (raw.final_logit_softcapping != null) throw unsupported(where, 'final_logit_softcapping');
+  if (raw.attn_logit_softcapping != null) throw unsupported(where, 'attn_logit_softcapping');
+  const activation = raw.hidden_activation ?? raw.hidden_act ?? 'gelu_pytorch_tanh';
+  if (activation !== 'gelu_pytorch_tanh') throw unsupported(where, `hidden_activation "${activation}"`);
+  if (!raw.sliding_window) {
+    // Transformers and mlx-lm disagree on the default (4096 vs 512): refuse to guess.
+    throw new HeylookError(errorCodes.invalidModelFile, `${where}: a gemma3_text config.json needs sliding_window.`, { param: 'model_path' });
+  }
+  const layers = raw.num_hidden_layers ?? 0;
+  const pattern = raw.sliding_window_pattern ?? 6;
+  const sliding = Int32Array.from({ length: layers }, (_, index) =>
+    raw.layer_types ? Number(raw.layer_types[index] === 'sliding_attention') : Number((index + 1) % pattern !== 0),
+  );
+  // Transformers 5 writes one RoPE block per layer type; older configs, rope_theta + rope_local_base_freq.
+  const parameters = raw.rope_parameters as Record<string, RopeScaling> | RopeScaling | null | undefined;
+  const perType = parameters && 'full_attention' in parameters ? (parameters as Record<string, RopeScaling>) : undefined;
+  const local = perType?.sliding_attention;
+  if (local && (local.rope_type ?? 'default') !== 'default') throw unsupported(where, `RoPE type "${local.rope_type}" on sliding layers`);
+  const global = readRope({ ...raw, rope_theta: raw.rope_theta ?? 1_000_000, ...(perType ? { rope_parameters: perType.full_attention } : {}) }, headDim, where);
+  return {
+    ...global,
+    local_rope_theta: local?.rope_theta ?? raw.rope_local_base_freq ?? 10000,
+    sliding_window: raw.sliding_window,
+    sliding_layers: sliding,
+    norm_offset: true,
+    sandwich_norms: true,
+    activation: 'gelu_approx',
+    embed_scale: Math.sqrt(raw.hidden_size ?? 0),
+    attention_scale: (raw.query_pre_attn_scalar ?? 256) ** -0.5,
+  };
+}
