@@ -114,12 +114,16 @@ function normalSource(seed) {
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
-/** Transformers 5 form of the RoPE keys: `rope_parameters` holds the theta, the type and the scaling keys. */
+/**
+ * Transformers 5 form of the RoPE keys: `rope_parameters` holds the theta, the type and the
+ * scaling keys; models with local layers (Gemma 3) get one block per layer type.
+ */
 export function toRopeParameters(config) {
-  const { rope_theta, rope_scaling, ...rest } = config;
-  const scaling = rope_scaling ?? {};
-  const { type, rope_type, ...keys } = scaling;
-  return { ...rest, rope_parameters: { rope_type: rope_type ?? type ?? 'default', rope_theta, ...keys } };
+  const { rope_theta, rope_scaling, rope_local_base_freq, ...rest } = config;
+  const { type, rope_type, ...keys } = rope_scaling ?? {};
+  const global = { rope_type: rope_type ?? type ?? 'default', rope_theta, ...keys };
+  if (rope_local_base_freq === undefined) return { ...rest, rope_parameters: global };
+  return { ...rest, rope_parameters: { full_attention: global, sliding_attention: { rope_type: 'default', rope_theta: rope_local_base_freq } } };
 }
 
 function safetensors(tensors) {

@@ -18,6 +18,8 @@ const cases: { name: string; architecture: string; rope_theta?: number; rope_sca
   { name: 'mistral', architecture: 'mistral' },
   { name: 'qwen2', architecture: 'qwen2' },
   { name: 'qwen3', architecture: 'qwen3' },
+  { name: 'gemma3_text (one block per layer type)', architecture: 'gemma3_text' },
+  { name: 'gemma3_text + linear scaling', architecture: 'gemma3_text', rope_scaling: { rope_type: 'linear', factor: 8 } },
   { name: 'llama + llama3 scaling', architecture: 'llama', rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } },
   { name: 'llama + linear scaling', architecture: 'llama', rope_scaling: { type: 'linear', factor: 4 } },
   // original context > 2π·theta: the YaRN ramp's upper bound decides the long periods.
