@@ -100,6 +100,38 @@ export const architectures = {
     // The model multiplies embeddings by √hidden = 8.
     embedScale: 0.3 / 8,
   },
+  // Phi-3-mini: fused qkv_proj and gate_up_proj, no head_dim key.
+  phi3: {
+    config: {
+      architectures: ['Phi3ForCausalLM'],
+      model_type: 'phi3',
+      attention_bias: false,
+      hidden_act: 'silu',
+      original_max_position_embeddings: 4096,
+      rope_theta: 10000,
+      rope_scaling: null,
+      sliding_window: 2047,
+      tie_word_embeddings: false,
+    },
+    fused: true,
+  },
+  // Phi-4-mini's shape of Phi-3: partial rotary (¾ of each head) and longrope scaling.
+  'phi3-longrope': {
+    config: {
+      architectures: ['Phi3ForCausalLM'],
+      model_type: 'phi3',
+      attention_bias: false,
+      hidden_act: 'silu',
+      original_max_position_embeddings: 4096,
+      max_position_embeddings: 131072,
+      partial_rotary_factor: 0.75,
+      rope_theta: 10000,
+      rope_scaling: { type: 'longrope', long_factor: [1, 1.5, 3, 8, 20, 40], short_factor: [1, 1, 1, 1.2, 1.5, 2] },
+      sliding_window: 262144,
+      tie_word_embeddings: true,
+    },
+    fused: true,
+  },
 };
 
 /** xorshift32 + Box-Muller: the same weights for the same seed on every machine. */
@@ -166,9 +198,17 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
   for (let layer = 0; layer < layers; layer++) {
     const prefix = `model.layers.${layer}.`;
     add(`${prefix}input_layernorm.weight`, [hidden], 0.1, normMean);
-    linear(`${prefix}self_attn.q_proj`, heads * headDim, hidden, spec.attentionBias, qkScale);
-    linear(`${prefix}self_attn.k_proj`, kvHeads * headDim, hidden, spec.attentionBias, qkScale);
-    linear(`${prefix}self_attn.v_proj`, kvHeads * headDim, hidden, spec.attentionBias);
+    if (spec.fused) {
+      // One matrix: queries (sharp like the unfused ones), keys, values.
+      const rows = (heads + 2 * kvHeads) * headDim;
+      add(`${prefix}self_attn.qkv_proj.weight`, [rows, hidden], 1 / Math.sqrt(hidden));
+      const qkv = tensors[`${prefix}self_attn.qkv_proj.weight`].data;
+      for (let index = 0; index < (heads + kvHeads) * headDim * hidden; index++) qkv[index] *= qkScale;
+    } else {
+      linear(`${prefix}self_attn.q_proj`, heads * headDim, hidden, spec.attentionBias, qkScale);
+      linear(`${prefix}self_attn.k_proj`, kvHeads * headDim, hidden, spec.attentionBias, qkScale);
+      linear(`${prefix}self_attn.v_proj`, kvHeads * headDim, hidden, spec.attentionBias);
+    }
     linear(`${prefix}self_attn.o_proj`, hidden, heads * headDim, false, outScale);
     if (spec.qkNorm) {
       add(`${prefix}self_attn.q_norm.weight`, [headDim], 0.1, qkScale + normMean - 1);
@@ -179,14 +219,18 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
       add(`${prefix}pre_feedforward_layernorm.weight`, [hidden], 0.1, normMean);
       add(`${prefix}post_feedforward_layernorm.weight`, [hidden], 0.1, normMean);
     }
-    linear(`${prefix}mlp.gate_proj`, intermediate, hidden);
-    linear(`${prefix}mlp.up_proj`, intermediate, hidden);
+    if (spec.fused) linear(`${prefix}mlp.gate_up_proj`, 2 * intermediate, hidden);
+    else {
+      linear(`${prefix}mlp.gate_proj`, intermediate, hidden);
+      linear(`${prefix}mlp.up_proj`, intermediate, hidden);
+    }
     linear(`${prefix}mlp.down_proj`, hidden, intermediate, false, outScale);
   }
   add('model.norm.weight', [hidden], 0.1, normMean);
   if (!config.tie_word_embeddings) linear('lm_head', vocab, hidden);
 
   const full = {
+    max_position_embeddings: 2048,
     ...config,
     hidden_size: hidden,
     intermediate_size: intermediate,
@@ -195,13 +239,13 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
     num_key_value_heads: kvHeads,
     head_dim: headDim,
     vocab_size: vocab,
-    max_position_embeddings: 2048,
     rms_norm_eps: 1e-6,
     initializer_range: 0.02,
     bos_token_id: 1,
     eos_token_id: 2,
     torch_dtype: 'float32',
   };
+  if (spec.fused) delete full.head_dim; // Phi-3 configs have none: head_dim = hidden / heads
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'model.safetensors'), safetensors(tensors));
   await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(ropeParameters ? toRopeParameters(full) : full, null, 2)}\n`);

@@ -17,11 +17,13 @@ export interface ArchitectureKeys extends RopeConfigKeys {
   attn_logit_softcapping?: number | null;
 }
 
-export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text'];
+export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'phi3'];
 
 /** Native decoder settings beyond the shape: RoPE, and what an architecture changes in the Llama block. */
 export function architectureSettings(raw: ArchitectureKeys, headDim: number, where: string): Record<string, unknown> {
   if (raw.model_type === 'gemma3_text') return gemma3(raw, headDim, where);
+  // Phi-3/Phi-4: fused qkv and gate-up projections (split natively), partial rotary (Phi-4-mini).
+  if (raw.model_type === 'phi3') return { ...readRope(raw, headDim, where, { partialRotary: true }) };
   return { ...readRope(raw, headDim, where) };
 }
 

@@ -43,7 +43,8 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
     );
   }
   const heads = raw.num_attention_heads ?? 0;
-  const headDim = raw.head_dim ?? (raw.hidden_size ?? 0) / heads;
+  // Phi-3 has no head_dim key (mlx-lm ignores one there too).
+  const headDim = raw.model_type === 'phi3' ? (raw.hidden_size ?? 0) / heads : (raw.head_dim ?? (raw.hidden_size ?? 0) / heads);
   const native = {
     model_type: raw.model_type,
     hidden_size: raw.hidden_size,

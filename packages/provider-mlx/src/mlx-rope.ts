@@ -18,6 +18,9 @@ export interface RopeScaling {
   /** Transformers 5 YaRN: false keeps the correction range unrounded (gpt-oss). */
   truncate?: boolean;
   partial_rotary_factor?: number;
+  /** longrope (Phi-3): per-pair period multipliers. mlx-lm always uses the long ones. */
+  long_factor?: number[];
+  short_factor?: number[];
 }
 
 /** The config.json keys the RoPE settings come from. */
@@ -28,6 +31,7 @@ export interface RopeConfigKeys {
   rope_parameters?: RopeScaling | Record<string, RopeScaling> | null;
   partial_rotary_factor?: number;
   max_position_embeddings?: number;
+  original_max_position_embeddings?: number;
 }
 
 /** What the native decoder takes: a base, or per-pair periods (`rope_freqs`), plus linear scale and YaRN's mscale. */
@@ -36,23 +40,25 @@ export interface NativeRope {
   rope_scale: number;
   rope_freqs?: Float32Array;
   rope_mscale?: number;
+  /** Dims of each head RoPE rotates, when not all (partial_rotary_factor). */
+  rope_dims?: number;
 }
 
-export const supportedRopeTypes = ['default', 'linear', 'llama3', 'yarn'];
+export const supportedRopeTypes = ['default', 'linear', 'llama3', 'yarn', 'longrope'];
 
 /**
  * The base used when config.json names none, only where Transformers and mlx-lm agree
  * (Llama and Mistral: 10000). Qwen2 differs between them (10000 vs 1e6) and Qwen3 has none,
  * so a folder without rope_theta is refused rather than guessed.
  */
-const defaultTheta: Record<string, number> = { llama: 10000, mistral: 10000 };
+const defaultTheta: Record<string, number> = { llama: 10000, mistral: 10000, phi3: 10000 };
 
 /**
  * RoPE from config.json, in either format: Transformers ≤ 4 top-level `rope_theta` +
  * `rope_scaling`, or Transformers 5 `rope_parameters` (which wins where both are present).
  * Anything we do not implement is an error, never a silent fallback.
  */
-export function readRope(raw: RopeConfigKeys, headDim: number, where: string): NativeRope {
+export function readRope(raw: RopeConfigKeys, headDim: number, where: string, options: { partialRotary?: boolean } = {}): NativeRope {
   const parameters = raw.rope_parameters ?? undefined;
   if (parameters && !('rope_type' in parameters) && !('rope_theta' in parameters) && Object.values(parameters).some((value) => typeof value === 'object')) {
     throw new HeylookError(
@@ -67,11 +73,14 @@ export function readRope(raw: RopeConfigKeys, headDim: number, where: string): N
     throw new HeylookError(errorCodes.invalidModelFile, `${where}: config.json gives no valid rope_theta (top level or in rope_parameters).`, { param: 'model_path' });
   }
   const partial = scaling.partial_rotary_factor ?? raw.partial_rotary_factor ?? 1;
-  if (partial !== 1) {
-    throw new HeylookError(errorCodes.unsupportedModel, `${where}: partial_rotary_factor ${partial} is not supported by the mlx provider yet.`, { param: 'model_path' });
+  if (partial !== 1 && !options.partialRotary) {
+    throw new HeylookError(errorCodes.unsupportedModel, `${where}: partial_rotary_factor ${partial} is not supported by the mlx provider for ${raw.model_type}.`, { param: 'model_path' });
   }
-  // mlx-lm reads `type` before `rope_type`, and a block with neither is plain RoPE.
-  const type = scaling.type ?? scaling.rope_type ?? 'default';
+  const dims = Math.floor(headDim * partial);
+  const partialDims = dims === headDim ? {} : { rope_dims: dims };
+  // mlx-lm reads `type` before `rope_type`, and a block with neither is plain RoPE; "su" is longrope's old name.
+  const named = scaling.type ?? scaling.rope_type ?? 'default';
+  const type = named === 'su' ? 'longrope' : named;
   if (!supportedRopeTypes.includes(type)) {
     throw new HeylookError(
       errorCodes.unsupportedModel,
@@ -79,13 +88,31 @@ export function readRope(raw: RopeConfigKeys, headDim: number, where: string): N
       { param: 'model_path' },
     );
   }
-  if (type === 'default') return { rope_theta: theta, rope_scale: 1 };
+  if (type === 'default') return { rope_theta: theta, rope_scale: 1, ...partialDims };
+  if (type === 'longrope') return { rope_theta: theta, rope_scale: 1, ...partialDims, ...longRope(dims, theta, scaling, raw, where) };
   if (!(typeof scaling.factor === 'number' && scaling.factor > 0)) {
     throw new HeylookError(errorCodes.invalidModelFile, `${where}: RoPE type "${type}" needs a positive factor.`, { param: 'model_path' });
   }
-  if (type === 'linear') return { rope_theta: theta, rope_scale: scaling.factor };
-  if (type === 'llama3') return { rope_theta: theta, rope_scale: 1, rope_freqs: llama3RopeFrequencies(headDim, theta, scaling) };
-  return { rope_theta: theta, rope_scale: 1, ...yarnRope(headDim, theta, scaling, raw.max_position_embeddings) };
+  if (type === 'linear') return { rope_theta: theta, rope_scale: scaling.factor, ...partialDims };
+  if (type === 'llama3') return { rope_theta: theta, rope_scale: 1, ...partialDims, rope_freqs: llama3RopeFrequencies(dims, theta, scaling) };
+  return { rope_theta: theta, rope_scale: 1, ...partialDims, ...yarnRope(dims, theta, scaling, raw.max_position_embeddings) };
+}
+
+/**
+ * longrope (Phi-3 "su" scaling) as mlx-lm applies it: periods multiplied by `long_factor` at
+ * every length (Transformers switches to `short_factor` below the original context), and the
+ * rotated dims scaled by √(1 + ln(s)/ln(original)), s = max_position_embeddings / original.
+ */
+function longRope(dims: number, base: number, scaling: RopeScaling, raw: RopeConfigKeys, where: string): { rope_freqs: Float32Array; rope_mscale: number } {
+  const long = scaling.long_factor;
+  if (!Array.isArray(long) || long.length !== dims / 2) {
+    throw new HeylookError(errorCodes.invalidModelFile, `${where}: longrope needs long_factor with ${dims / 2} numbers.`, { param: 'model_path' });
+  }
+  const original = scaling.original_max_position_embeddings ?? raw.original_max_position_embeddings ?? 4096;
+  const factor = (raw.max_position_embeddings ?? 131072) / original;
+  const rope_freqs = Float32Array.from(long, (multiplier, index) => multiplier * base ** ((2 * index) / dims));
+  const rope_mscale = scaling.attention_factor ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
+  return { rope_freqs, rope_mscale };
 }
 
 /**

@@ -19,6 +19,7 @@ const cases: { name: string; architecture: string; rope_theta?: number; rope_sca
   { name: 'qwen2', architecture: 'qwen2' },
   { name: 'qwen3', architecture: 'qwen3' },
   { name: 'gemma3_text (one block per layer type)', architecture: 'gemma3_text' },
+  { name: 'phi3 + longrope, partial rotary', architecture: 'phi3-longrope' },
   { name: 'gemma3_text + linear scaling', architecture: 'gemma3_text', rope_scaling: { rope_type: 'linear', factor: 8 } },
   { name: 'llama + llama3 scaling', architecture: 'llama', rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } },
   { name: 'llama + linear scaling', architecture: 'llama', rope_scaling: { type: 'linear', factor: 4 } },
@@ -75,8 +76,8 @@ describe('RoPE settings we do not implement are errors, never defaults', () => {
   }
 
   it('names an unknown rope_type in rope_parameters', async () => {
-    const dir = await configWith((config) => ({ ...config, rope_parameters: { rope_type: 'longrope', rope_theta: 10000, factor: 4 } }));
-    await expect(readModelConfig(dir)).rejects.toMatchObject({ code: errorCodes.unsupportedModel, message: expect.stringMatching(/RoPE type "longrope"/) });
+    const dir = await configWith((config) => ({ ...config, rope_parameters: { rope_type: 'dynamic', rope_theta: 10000, factor: 4 } }));
+    await expect(readModelConfig(dir)).rejects.toMatchObject({ code: errorCodes.unsupportedModel, message: expect.stringMatching(/RoPE type "dynamic"/) });
   });
 
   it('refuses rope_parameters per layer type, a partial rotary factor, and a missing rope_theta', async () => {

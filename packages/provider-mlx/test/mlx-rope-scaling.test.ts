@@ -44,10 +44,10 @@ describe('Llama 3 RoPE scaling', () => {
   });
 
   it('names unsupported scaling types', async () => {
-    const dir = await withScaling({ rope_type: 'longrope', factor: 4 });
+    const dir = await withScaling({ rope_type: 'dynamic', factor: 4 });
     await expect(greedy(dir)).rejects.toMatchObject({
       code: errorCodes.unsupportedModel,
-      message: expect.stringMatching(/RoPE type "longrope" is not supported by the mlx provider yet \(supported: default, linear, llama3, yarn\)/),
+      message: expect.stringMatching(/RoPE type "dynamic" is not supported by the mlx provider yet \(supported: default, linear, llama3, yarn, longrope\)/),
     });
   });
 });

@@ -6,6 +6,31 @@
 
 namespace heylook {
 
+namespace {
+
+/**
+ * Splits a fused projection (Phi-3's qkv_proj, gate_up_proj) into separate ones by output rows,
+ * its quantized scales and biases and its bias alike, so the rest of the model sees one layout.
+ */
+void split_fused(Weights& weights, const std::string& fused, const std::vector<std::string>& parts, const std::vector<int>& rows) {
+  for (const char* suffix : {".weight", ".scales", ".biases", ".bias"}) {
+    auto whole = take_optional(weights, fused + suffix);
+    if (!whole) continue;
+    int start = 0;
+    for (size_t index = 0; index < parts.size(); ++index) {
+      mx::Shape begin(whole->ndim(), 0);
+      mx::Shape end = whole->shape();
+      begin[0] = start;
+      end[0] = start + rows[index];
+      weights.insert_or_assign(parts[index] + suffix, mx::slice(*whole, begin, end));
+      start += rows[index];
+    }
+    if (start != whole->shape(0)) throw std::runtime_error(fused + suffix + " does not have the rows the config implies");
+  }
+}
+
+}  // namespace
+
 LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : config_(config) {
   Weights weights;
   std::vector<std::filesystem::path> files;
@@ -23,6 +48,16 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
   embed_ = Linear(weights, "model.embed_tokens", bits, group);
   for (int index = 0; index < config_.num_hidden_layers; ++index) {
     const std::string prefix = "model.layers." + std::to_string(index) + ".";
+    const int q_rows = config_.num_attention_heads * config_.head_dim;
+    const int kv_rows = config_.num_key_value_heads * config_.head_dim;
+    if (weights.count(prefix + "self_attn.qkv_proj.weight")) {
+      split_fused(weights, prefix + "self_attn.qkv_proj",
+                  {prefix + "self_attn.q_proj", prefix + "self_attn.k_proj", prefix + "self_attn.v_proj"}, {q_rows, kv_rows, kv_rows});
+    }
+    if (weights.count(prefix + "mlp.gate_up_proj.weight")) {
+      const int rows = weights.at(prefix + "mlp.gate_up_proj.weight").shape(0) / 2;
+      split_fused(weights, prefix + "mlp.gate_up_proj", {prefix + "mlp.gate_proj", prefix + "mlp.up_proj"}, {rows, rows});
+    }
     Layer layer{
         Linear(weights, prefix + "self_attn.q_proj", bits, group),
         Linear(weights, prefix + "self_attn.k_proj", bits, group),
@@ -46,6 +81,12 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
   norm_ = norm_weight(weights, "model.norm.weight");
   if (!config_.rope_freqs.empty()) {
     rope_freqs_ = mx::array(config_.rope_freqs.data(), {static_cast<int>(config_.rope_freqs.size())}, mx::float32);
+  }
+  const int rope_dims = config_.rope_dims ? config_.rope_dims : config_.head_dim;
+  if (config_.rope_mscale != 1.0f) {
+    std::vector<float> scale(config_.head_dim, 1.0f);
+    std::fill(scale.begin(), scale.begin() + rope_dims, config_.rope_mscale);
+    rope_mscale_ = mx::array(scale.data(), {config_.head_dim}, mx::float32);
   }
   if (!config_.tie_word_embeddings && weights.count("lm_head.weight")) lm_head_ = Linear(weights, "lm_head", bits, group);
 
@@ -87,19 +128,19 @@ LlamaModel::Projected LlamaModel::project(const Layer& layer, const mx::array& h
   mx::array v = mx::transpose(mx::reshape(layer.v(h), {batch, length, kv_heads, head_dim}), {0, 2, 1, 3});
   if (layer.q_norm) q = mx::fast::rms_norm(q, *layer.q_norm, config_.rms_norm_eps);
   if (layer.k_norm) k = mx::fast::rms_norm(k, *layer.k_norm, config_.rms_norm_eps);
-  if (config_.rope_mscale != 1.0f && !layer.sliding) {
-    q = mx::multiply(q, mx::array(config_.rope_mscale, q.dtype()));
-    k = mx::multiply(k, mx::array(config_.rope_mscale, k.dtype()));
+  if (rope_mscale_ && !layer.sliding) {
+    q = mx::multiply(q, mx::astype(*rope_mscale_, q.dtype()));
+    k = mx::multiply(k, mx::astype(*rope_mscale_, k.dtype()));
   }
   return {q, k, v};
 }
 
 mx::array LlamaModel::rope(const Layer& layer, const mx::array& x, int offset) const {
-  const int head_dim = config_.head_dim;
+  const int dims = config_.rope_dims ? config_.rope_dims : config_.head_dim;
   // Local layers use their own base, never the global scaling.
-  if (layer.sliding) return mx::fast::rope(x, head_dim, false, config_.local_rope_theta, 1.0f, offset);
+  if (layer.sliding) return mx::fast::rope(x, dims, false, config_.local_rope_theta, 1.0f, offset);
   const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
-  return mx::fast::rope(x, head_dim, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
+  return mx::fast::rope(x, dims, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
 }
 
 mx::array LlamaModel::finish_block(const Layer& layer, const mx::array& x, const mx::array& attention) const {

@@ -14,7 +14,8 @@ namespace heylook {
 /**
  * Llama-family decoder (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norms) and the
  * variations ModelConfig switches on: Gemma 3's offset and sandwich norms, scaled embeddings,
- * GELU MLP and sliding-window local layers with their own RoPE base.
+ * GELU MLP and sliding-window local layers with their own RoPE base; Phi-3's fused qkv and
+ * gate-up projections (split at load) and partial rotary embeddings.
  */
 class LlamaModel {
  public:
@@ -65,6 +66,7 @@ class LlamaModel {
   std::vector<Layer> layers_;
   mx::array norm_ = mx::array(0.0f);
   std::optional<mx::array> rope_freqs_;
+  std::optional<mx::array> rope_mscale_;  // per head dim: the mscale on rotated dims, 1 on the rest
   std::vector<mx::array> kept_;
 };
 

@@ -72,6 +72,7 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
   config_.rope_theta = floatField(config, "rope_theta", 10000.0f);
   config_.rope_scale = floatField(config, "rope_scale", 1.0f);
   config_.rope_mscale = floatField(config, "rope_mscale", 1.0f);
+  config_.rope_dims = intField(config, "rope_dims", 0);
   config_.tie_word_embeddings = config.Get("tie_word_embeddings").ToBoolean();
   Napi::Value freqs = config.Get("rope_freqs");
   if (freqs.IsTypedArray() && freqs.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {

@@ -7,7 +7,7 @@ namespace heylook {
 
 /** The decoder's shape, read from config.json by the TypeScript side and passed in. */
 struct ModelConfig {
-  std::string model_type = "llama";  // llama | mistral | qwen2 | qwen3 | gemma3_text
+  std::string model_type = "llama";  // llama | mistral | qwen2 | qwen3 | gemma3_text | phi3
   int hidden_size = 0;
   int num_hidden_layers = 0;
   int num_attention_heads = 0;
@@ -18,7 +18,8 @@ struct ModelConfig {
   float rope_theta = 10000.0f;
   float rope_scale = 1.0f;  // linear scaling: positions are divided by the factor
   std::vector<float> rope_freqs;  // llama3/yarn scaling: per-pair periods (empty = plain base)
-  float rope_mscale = 1.0f;       // yarn: queries and keys are scaled by this before RoPE
+  float rope_mscale = 1.0f;       // yarn/longrope: the rotated dims of queries and keys are scaled by this before RoPE
+  int rope_dims = 0;              // dims of each head that RoPE rotates (0 = head_dim; Phi's partial_rotary_factor)
   bool tie_word_embeddings = false;
   // Gemma 3 and others: what differs from the Llama block.
   std::string activation = "silu";  // MLP gate activation: silu | gelu_approx
