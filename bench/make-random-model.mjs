@@ -100,6 +100,31 @@ export const architectures = {
     // The model multiplies embeddings by √hidden = 8.
     embedScale: 0.3 / 8,
   },
+  // Qwen3-30B-A3B's layout: routed experts (8, 2 per token here) stored per expert; layer 1 stays dense.
+  qwen3_moe: {
+    config: {
+      architectures: ['Qwen3MoeForCausalLM'],
+      model_type: 'qwen3_moe',
+      attention_bias: false,
+      hidden_act: 'silu',
+      rope_theta: 1000000,
+      rope_scaling: null,
+      num_experts: 8,
+      num_experts_per_tok: 2,
+      moe_intermediate_size: 64,
+      decoder_sparse_step: 1,
+      mlp_only_layers: [1],
+      norm_topk_prob: true,
+      output_router_logits: false,
+      router_aux_loss_coef: 0.001,
+      use_sliding_window: false,
+      sliding_window: null,
+      max_window_layers: 3,
+      tie_word_embeddings: false,
+    },
+    shape: { layers: 3 },
+    qkNorm: true,
+  },
   // Phi-3-mini: fused qkv_proj and gate_up_proj, no head_dim key.
   phi3: {
     config: {
@@ -219,12 +244,22 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
       add(`${prefix}pre_feedforward_layernorm.weight`, [hidden], 0.1, normMean);
       add(`${prefix}post_feedforward_layernorm.weight`, [hidden], 0.1, normMean);
     }
-    if (spec.fused) linear(`${prefix}mlp.gate_up_proj`, 2 * intermediate, hidden);
-    else {
-      linear(`${prefix}mlp.gate_proj`, intermediate, hidden);
-      linear(`${prefix}mlp.up_proj`, intermediate, hidden);
+    const { num_experts: experts, moe_intermediate_size: expertSize, mlp_only_layers: denseLayers = [] } = spec.config;
+    if (experts && !denseLayers.includes(layer)) {
+      linear(`${prefix}mlp.gate`, experts, hidden);
+      for (let expert = 0; expert < experts; expert++) {
+        linear(`${prefix}mlp.experts.${expert}.gate_proj`, expertSize, hidden);
+        linear(`${prefix}mlp.experts.${expert}.up_proj`, expertSize, hidden);
+        linear(`${prefix}mlp.experts.${expert}.down_proj`, hidden, expertSize, false, outScale);
+      }
+    } else {
+      if (spec.fused) linear(`${prefix}mlp.gate_up_proj`, 2 * intermediate, hidden);
+      else {
+        linear(`${prefix}mlp.gate_proj`, intermediate, hidden);
+        linear(`${prefix}mlp.up_proj`, intermediate, hidden);
+      }
+      linear(`${prefix}mlp.down_proj`, hidden, intermediate, false, outScale);
     }
-    linear(`${prefix}mlp.down_proj`, hidden, intermediate, false, outScale);
   }
   add('model.norm.weight', [hidden], 0.1, normMean);
   if (!config.tie_word_embeddings) linear('lm_head', vocab, hidden);

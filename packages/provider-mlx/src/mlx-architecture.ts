@@ -15,16 +15,39 @@ export interface ArchitectureKeys extends RopeConfigKeys {
   query_pre_attn_scalar?: number;
   final_logit_softcapping?: number | null;
   attn_logit_softcapping?: number | null;
+  num_experts?: number;
+  num_experts_per_tok?: number;
+  decoder_sparse_step?: number;
+  mlp_only_layers?: number[];
+  norm_topk_prob?: boolean;
 }
 
-export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma3_text', 'phi3'];
+export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3_text', 'phi3'];
 
 /** Native decoder settings beyond the shape: RoPE, and what an architecture changes in the Llama block. */
 export function architectureSettings(raw: ArchitectureKeys, headDim: number, where: string): Record<string, unknown> {
   if (raw.model_type === 'gemma3_text') return gemma3(raw, headDim, where);
   // Phi-3/Phi-4: fused qkv and gate-up projections (split natively), partial rotary (Phi-4-mini).
   if (raw.model_type === 'phi3') return { ...readRope(raw, headDim, where, { partialRotary: true }) };
+  if (raw.model_type === 'qwen3_moe') return { ...readRope(raw, headDim, where), ...experts(raw, where) };
   return { ...readRope(raw, headDim, where) };
+}
+
+/**
+ * Qwen3-MoE: every `decoder_sparse_step`-th layer not in `mlp_only_layers` routes each token to
+ * its top `num_experts_per_tok` of `num_experts` MLPs (softmax router, renormalised when
+ * norm_topk_prob), run with MLX's gathered matmuls.
+ */
+function experts(raw: ArchitectureKeys, where: string): Record<string, unknown> {
+  const count = raw.num_experts ?? 0;
+  const perToken = raw.num_experts_per_tok ?? 0;
+  if (count > 0 && !(perToken > 0 && perToken <= count)) {
+    throw new HeylookError(errorCodes.invalidModelFile, `${where}: num_experts_per_tok must be between 1 and num_experts (${count}).`, { param: 'model_path' });
+  }
+  const step = raw.decoder_sparse_step ?? 1;
+  const dense = new Set(raw.mlp_only_layers ?? []);
+  const moe_layers = Int32Array.from({ length: raw.num_hidden_layers ?? 0 }, (_, index) => Number(count > 0 && !dense.has(index) && (index + 1) % step === 0));
+  return { num_experts: count, num_experts_per_tok: perToken, norm_topk_prob: raw.norm_topk_prob ?? false, moe_layers };
 }
 
 function unsupported(where: string, what: string): HeylookError {

@@ -16,7 +16,8 @@ interface HfConfig extends ArchitectureKeys {
   tie_word_embeddings?: boolean;
   max_position_embeddings?: number;
   torch_dtype?: string;
-  quantization?: { bits?: number; group_size?: number };
+  /** bits and group_size, plus per-layer exceptions: `"model.layers.0.mlp.gate": { bits: 8, group_size: 64 }`. */
+  quantization?: { bits?: number; group_size?: number } & Record<string, unknown>;
   bos_token_id?: number;
   eos_token_id?: number | number[];
 }
@@ -58,6 +59,7 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
     tie_word_embeddings: raw.tie_word_embeddings ?? false,
     quantization_bits: raw.quantization?.bits ?? 0,
     quantization_group_size: raw.quantization?.group_size ?? 64,
+    quantization_overrides: Object.fromEntries(Object.entries(raw.quantization ?? {}).filter(([, value]) => typeof value === 'object' && value !== null)),
   };
   return { raw, native, contextLength: raw.max_position_embeddings ?? 4096 };
 }

@@ -43,9 +43,7 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
     for (auto& [name, value] : loaded) weights.insert_or_assign(name, value);
   }
 
-  const int bits = config_.quantization_bits;
-  const int group = config_.quantization_group_size;
-  embed_ = Linear(weights, "model.embed_tokens", bits, group);
+  embed_ = linear(weights, "model.embed_tokens");
   for (int index = 0; index < config_.num_hidden_layers; ++index) {
     const std::string prefix = "model.layers." + std::to_string(index) + ".";
     const int q_rows = config_.num_attention_heads * config_.head_dim;
@@ -58,15 +56,23 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
       const int rows = weights.at(prefix + "mlp.gate_up_proj.weight").shape(0) / 2;
       split_fused(weights, prefix + "mlp.gate_up_proj", {prefix + "mlp.gate_proj", prefix + "mlp.up_proj"}, {rows, rows});
     }
-    Layer layer{
-        Linear(weights, prefix + "self_attn.q_proj", bits, group),
-        Linear(weights, prefix + "self_attn.k_proj", bits, group),
-        Linear(weights, prefix + "self_attn.v_proj", bits, group),
-        Linear(weights, prefix + "self_attn.o_proj", bits, group),
-        Linear(weights, prefix + "mlp.gate_proj", bits, group),
-        Linear(weights, prefix + "mlp.up_proj", bits, group),
-        Linear(weights, prefix + "mlp.down_proj", bits, group),
-    };
+    Layer layer;
+    layer.q = linear(weights, prefix + "self_attn.q_proj");
+    layer.k = linear(weights, prefix + "self_attn.k_proj");
+    layer.v = linear(weights, prefix + "self_attn.v_proj");
+    layer.o = linear(weights, prefix + "self_attn.o_proj");
+    if (index < static_cast<int>(config_.moe_layers.size()) && config_.moe_layers[index] != 0) {
+      const std::string experts = prefix + "mlp.experts";
+      auto routed = [&](const char* name) {
+        auto [bits, group] = quantization(prefix + "mlp.switch_mlp." + name);
+        return SwitchLinear(weights, prefix + "mlp.switch_mlp", experts, name, config_.num_experts, bits, group);
+      };
+      layer.experts = Experts{linear(weights, prefix + "mlp.gate"), routed("gate_proj"), routed("up_proj"), routed("down_proj")};
+    } else {
+      layer.gate = linear(weights, prefix + "mlp.gate_proj");
+      layer.up = linear(weights, prefix + "mlp.up_proj");
+      layer.down = linear(weights, prefix + "mlp.down_proj");
+    }
     layer.input_norm = norm_weight(weights, prefix + "input_layernorm.weight");
     layer.post_norm = norm_weight(weights, prefix + "post_attention_layernorm.weight");
     if (config_.sandwich_norms) {
@@ -88,10 +94,50 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
     std::fill(scale.begin(), scale.begin() + rope_dims, config_.rope_mscale);
     rope_mscale_ = mx::array(scale.data(), {config_.head_dim}, mx::float32);
   }
-  if (!config_.tie_word_embeddings && weights.count("lm_head.weight")) lm_head_ = Linear(weights, "lm_head", bits, group);
+  if (!config_.tie_word_embeddings && weights.count("lm_head.weight")) lm_head_ = linear(weights, "lm_head");
 
   // Materialize the weights now, on this (the worker) thread.
   mx::eval(parameters());
+}
+
+std::pair<int, int> LlamaModel::quantization(const std::string& prefix) const {
+  auto found = config_.quantization_overrides.find(prefix);
+  if (found != config_.quantization_overrides.end()) return found->second;
+  return {config_.quantization_bits, config_.quantization_group_size};
+}
+
+Linear LlamaModel::linear(Weights& weights, const std::string& prefix) const {
+  auto [bits, group] = quantization(prefix);
+  return Linear(weights, prefix, bits, group);
+}
+
+mx::array LlamaModel::mixture(const Experts& experts, const mx::array& h) const {
+  const int count = config_.num_experts;
+  const int k = config_.experts_per_token;
+  mx::array gates = mx::softmax(experts.router(h), -1, true);  // [batch, length, experts]
+  mx::Shape begin(gates.ndim(), 0);
+  begin.back() = count - k;
+  const mx::array chosen = mx::slice(mx::argpartition(gates, count - k, -1), begin, gates.shape());  // top k
+  mx::array scores = mx::take_along_axis(gates, chosen, -1);
+  if (config_.norm_topk_prob) scores = mx::divide(scores, mx::sum(scores, -1, true));
+
+  mx::array x = mx::expand_dims(h, {-2, -3});  // [batch, length, 1, 1, hidden]
+  mx::array indices = chosen;
+  // Many tokens: sort them by expert so the gathered matmuls read each expert's weights once.
+  const bool sort = chosen.size() >= 64;
+  std::optional<mx::array> inverse;
+  if (sort) {
+    mx::array flat = mx::flatten(chosen);
+    mx::array order = mx::argsort(flat);
+    inverse = mx::argsort(order);
+    x = mx::take(mx::flatten(x, 0, -3), mx::floor_divide(order, mx::array(k, order.dtype())), 0);
+    indices = mx::take(flat, order, 0);
+  }
+  mx::array gate = experts.gate(x, indices, sort);
+  mx::array y = experts.down(mx::multiply(mx::multiply(gate, mx::sigmoid(gate)), experts.up(x, indices, sort)), indices, sort);
+  if (sort) y = mx::unflatten(mx::take(y, *inverse, 0), 0, chosen.shape());
+  y = mx::squeeze(y, -2);  // [batch, length, k, hidden]
+  return mx::astype(mx::sum(mx::multiply(y, mx::expand_dims(scores, -1)), -2), y.dtype());
 }
 
 mx::array LlamaModel::norm_weight(Weights& weights, const std::string& name) const {
@@ -149,6 +195,7 @@ mx::array LlamaModel::finish_block(const Layer& layer, const mx::array& x, const
   if (config_.sandwich_norms) out = mx::fast::rms_norm(out, layer.post_norm, eps);
   mx::array residual = mx::add(x, out);
   mx::array h = mx::fast::rms_norm(residual, config_.sandwich_norms ? *layer.pre_mlp_norm : layer.post_norm, eps);
+  if (layer.experts) return mx::add(residual, mixture(*layer.experts, h));
   mx::array gate = layer.gate(h);
   if (config_.activation == "gelu_approx") {
     // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as mlx.nn.gelu_approx

@@ -92,6 +92,24 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
     auto array = sliding.As<Napi::Int32Array>();
     config_.sliding_layers.assign(array.Data(), array.Data() + array.ElementLength());
   }
+  config_.num_experts = intField(config, "num_experts", 0);
+  config_.experts_per_token = intField(config, "num_experts_per_tok", 0);
+  config_.norm_topk_prob = config.Get("norm_topk_prob").ToBoolean();
+  Napi::Value moe = config.Get("moe_layers");
+  if (moe.IsTypedArray() && moe.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    auto array = moe.As<Napi::Int32Array>();
+    config_.moe_layers.assign(array.Data(), array.Data() + array.ElementLength());
+  }
+  Napi::Value overrides = config.Get("quantization_overrides");
+  if (overrides.IsObject()) {
+    Napi::Object object = overrides.As<Napi::Object>();
+    Napi::Array names = object.GetPropertyNames();
+    for (uint32_t index = 0; index < names.Length(); ++index) {
+      const std::string name = names.Get(index).As<Napi::String>().Utf8Value();
+      Napi::Object entry = object.Get(name).As<Napi::Object>();
+      config_.quantization_overrides[name] = {intField(entry, "bits", 0), intField(entry, "group_size", 64)};
+    }
+  }
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);
   cache_options_.max_size = intField(config, "max_kv_size", 0);

@@ -1,13 +1,15 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace heylook {
 
 /** The decoder's shape, read from config.json by the TypeScript side and passed in. */
 struct ModelConfig {
-  std::string model_type = "llama";  // llama | mistral | qwen2 | qwen3 | gemma3_text | phi3
+  std::string model_type = "llama";  // llama | mistral | qwen2 | qwen3 | gemma3_text | phi3 | qwen3_moe
   int hidden_size = 0;
   int num_hidden_layers = 0;
   int num_attention_heads = 0;
@@ -32,6 +34,13 @@ struct ModelConfig {
   float local_rope_theta = 10000.0f;  // RoPE base of local layers (no scaling)
   int quantization_bits = 0;
   int quantization_group_size = 64;
+  // Layers quantized differently from the rest (mlx-lm keeps MoE routers at 8 bits): prefix → (bits, group size).
+  std::unordered_map<std::string, std::pair<int, int>> quantization_overrides;
+  // Mixture of experts (Qwen3-MoE): layers flagged in moe_layers replace the MLP with routed experts.
+  int num_experts = 0;
+  int experts_per_token = 0;
+  bool norm_topk_prob = false;
+  std::vector<int> moe_layers;
 };
 
 }  // namespace heylook
