@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script shared with bench/, without type declarations
 import { makeRandomModel } from '../../../bench/make-random-model.mjs';
-import { convertModel } from '../src/index.js';
+import type { StreamPart } from '@heylook/core';
+import { createTestModel } from '@heylook/core/testing';
+import { convertModel, mlxProvider } from '../src/index.js';
 import { agreement, mlxLm, ours, oursBatched, randomTokens, type Decoded, type ReferenceJob } from './support/mlx-lm-reference.js';
 
 // Each architecture's tiny random-weight model, float32 and quantized both ways (mlx_lm.convert's
@@ -70,5 +72,21 @@ describe.each(architectures)('%s decoding two sequences in one batch', (architec
     const [first, second] = await oursBatched(dir, [prompt, prompt.slice(0, 3)], greedyTokens);
     expect(first).toEqual(theirs.get(key(architecture, 'float32'))!.greedy);
     expect(second).toEqual((await ours(dir, prompt.slice(0, 3), greedyTokens, forced)).greedy);
+  });
+});
+
+describe.each(architectures)('%s through the provider', (architecture) => {
+  it('loads with its tokenizer and completes greedily with the ids mlx-lm picks', async () => {
+    const dir = dirs.get(key(architecture, 'float32'))!;
+    const model = createTestModel(mlxProvider, { model_path: dir, stop_on_bos: false }, { id: architecture, baseDir: dir });
+    await model.load();
+    let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+    for await (const part of model.complete!({ prompt: '', context: prompt, maxTokens: greedyTokens, temperature: 0 })) if (part.type === 'finish') finish = part;
+    await model.unload();
+    const generated = finish!.context!.slice(prompt.length);
+    // It stops early only at the end-of-sequence id (2), which mlx-lm's raw loop runs past.
+    const reference = theirs.get(key(architecture, 'float32'))!.greedy;
+    const end = reference.indexOf(2);
+    expect(generated).toEqual(end === -1 ? reference : reference.slice(0, end));
   });
 });
