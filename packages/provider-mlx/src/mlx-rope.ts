@@ -48,8 +48,9 @@ export const supportedRopeTypes = ['default', 'linear', 'llama3', 'yarn', 'longr
 
 /**
  * The base used when config.json names none, only where Transformers and mlx-lm agree
- * (Llama and Mistral: 10000). Qwen2 differs between them (10000 vs 1e6) and Qwen3 has none,
- * so a folder without rope_theta is refused rather than guessed.
+ * (Llama, Mistral, Phi-3: 10000). Qwen2 differs between them (10000 vs 1e6) and Qwen3 has
+ * none, so a folder without rope_theta is refused rather than guessed. (Gemma 3: 1e6, in
+ * mlx-architecture.ts.)
  */
 const defaultTheta: Record<string, number> = { llama: 10000, mistral: 10000, phi3: 10000 };
 
@@ -78,8 +79,9 @@ export function readRope(raw: RopeConfigKeys, headDim: number, where: string, op
   }
   const dims = Math.floor(headDim * partial);
   const partialDims = dims === headDim ? {} : { rope_dims: dims };
-  // mlx-lm reads `type` before `rope_type`, and a block with neither is plain RoPE; "su" is longrope's old name.
-  const named = scaling.type ?? scaling.rope_type ?? 'default';
+  // rope_parameters names its type; classic blocks are read as mlx-lm does (`type` before
+  // `rope_type`, neither means plain RoPE); "su" is longrope's old name.
+  const named = (parameters as RopeScaling | undefined)?.rope_type ?? scaling.type ?? scaling.rope_type ?? 'default';
   const type = named === 'su' ? 'longrope' : named;
   if (!supportedRopeTypes.includes(type)) {
     throw new HeylookError(
