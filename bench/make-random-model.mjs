@@ -100,6 +100,19 @@ export const architectures = {
     // The model multiplies embeddings by √hidden = 8.
     embedScale: 0.3 / 8,
   },
+  // Gemma 3 4B and up: the multimodal wrapper around gemma3_text (text decoder under language_model.).
+  gemma3: {
+    wraps: 'gemma3_text',
+    config: {
+      architectures: ['Gemma3ForConditionalGeneration'],
+      model_type: 'gemma3',
+      boi_token_index: 255999,
+      eoi_token_index: 256000,
+      image_token_index: 262144,
+      mm_tokens_per_image: 256,
+      vision_config: { model_type: 'siglip_vision_model', hidden_size: 16, image_size: 16, patch_size: 4, num_hidden_layers: 1 },
+    },
+  },
   // Qwen3-30B-A3B's layout: routed experts (8, 2 per token here) stored per expert; layer 1 stays dense.
   qwen3_moe: {
     config: {
@@ -202,7 +215,9 @@ function safetensors(tensors) {
  * rope_scaling block); `ropeParameters` writes the RoPE keys the Transformers 5 way.
  */
 export async function makeRandomModel(dir, architecture, { seed = 1, configOverrides = {}, ropeParameters = false, embedScale, qkScale = 2, outScale = 2 } = {}) {
-  const spec = architectures[architecture];
+  const outer = architectures[architecture];
+  // A multimodal recipe wraps a text recipe: the same decoder, nested config, prefixed weights.
+  const spec = outer?.wraps ? architectures[outer.wraps] : outer;
   if (!spec) throw new Error(`no random-model recipe for "${architecture}" (have: ${Object.keys(architectures).join(', ')})`);
   const { hidden, layers, heads, kvHeads, headDim, intermediate, vocab } = { ...shape, ...spec.shape };
   const normMean = spec.normMean ?? 1;
@@ -282,8 +297,20 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
   };
   if (spec.fused) delete full.head_dim; // Phi-3 configs have none: head_dim = hidden / heads
   await mkdir(dir, { recursive: true });
+  let written = ropeParameters ? toRopeParameters(full) : full;
+  if (outer.wraps) {
+    for (const name of Object.keys(tensors)) {
+      tensors[`language_model.${name}`] = tensors[name];
+      delete tensors[name];
+    }
+    // A stand-in vision tower and projector: the text model must load without them.
+    add('vision_tower.vision_model.embeddings.patch_embedding.weight', [16, 3, 4, 4], 0.1);
+    add('multi_modal_projector.mm_input_projection_weight', [16, hidden], 0.1);
+    const { bos_token_id, eos_token_id, torch_dtype, ...text } = written;
+    written = { ...outer.config, text_config: text, vocab_size: vocab, bos_token_id, eos_token_id, torch_dtype };
+  }
   await writeFile(path.join(dir, 'model.safetensors'), safetensors(tensors));
-  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(ropeParameters ? toRopeParameters(full) : full, null, 2)}\n`);
+  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(written, null, 2)}\n`);
   const tokenizer = path.join(process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../shared/models'), 'stories260K-hf');
   for (const name of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(tokenizer, name), path.join(dir, name));
   return { config: full, parameters: Object.values(tensors).reduce((sum, { data }) => sum + data.length, 0) };

@@ -22,7 +22,37 @@ export interface ArchitectureKeys extends RopeConfigKeys {
   norm_topk_prob?: boolean;
 }
 
-export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3_text', 'phi3'];
+export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3', 'gemma3_text', 'phi3'];
+
+/** Gemma3TextConfig's defaults (Transformers; the mlx-lm wrapper sets the same), for keys a multimodal text_config omits. */
+const gemma3TextDefaults = {
+  head_dim: 256,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  rms_norm_eps: 1e-6,
+  query_pre_attn_scalar: 256,
+  rope_theta: 1_000_000,
+  rope_local_base_freq: 10000,
+  sliding_window_pattern: 6,
+  max_position_embeddings: 131072,
+};
+
+/**
+ * The text model of a multimodal folder: Gemma 3 (`gemma3`) keeps its decoder in `text_config`
+ * and its weights under `language_model.` (the addon strips that prefix and skips the vision
+ * tower). Any other config is returned as is.
+ */
+export function textModelConfig<T extends ArchitectureKeys & { text_config?: Record<string, unknown>; vocab_size?: number }>(raw: T): T {
+  if (raw.model_type !== 'gemma3' || !raw.text_config) return raw;
+  const { text_config, ...outer } = raw;
+  return {
+    ...outer,
+    ...gemma3TextDefaults,
+    ...text_config,
+    model_type: 'gemma3_text',
+    vocab_size: raw.vocab_size ?? (text_config.vocab_size as number | undefined) ?? 262208,
+  } as unknown as T;
+}
 
 /** Native decoder settings beyond the shape: RoPE, and what an architecture changes in the Llama block. */
 export function architectureSettings(raw: ArchitectureKeys, headDim: number, where: string): Record<string, unknown> {

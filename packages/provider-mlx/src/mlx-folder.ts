@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCodes, HeylookError, type ModelInfo } from '@heylook/core';
-import { architectureSettings, supportedModelTypes, type ArchitectureKeys } from './mlx-architecture.js';
+import { architectureSettings, supportedModelTypes, textModelConfig, type ArchitectureKeys } from './mlx-architecture.js';
 
 interface HfConfig extends ArchitectureKeys {
   model_type?: string;
@@ -20,6 +20,7 @@ interface HfConfig extends ArchitectureKeys {
   quantization?: { bits?: number; group_size?: number } & Record<string, unknown>;
   bos_token_id?: number;
   eos_token_id?: number | number[];
+  text_config?: Record<string, unknown>;
 }
 
 /** config.json, checked, and the shape the native decoder needs. */
@@ -36,6 +37,7 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
       param: 'model_path',
     });
   }
+  if (raw.model_type && supportedModelTypes.includes(raw.model_type)) raw = textModelConfig(raw);
   if (!raw.model_type || !supportedModelTypes.includes(raw.model_type)) {
     throw new HeylookError(
       errorCodes.unsupportedModel,

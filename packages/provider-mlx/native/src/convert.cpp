@@ -22,6 +22,8 @@ bool quantizable(const std::string& name, const mx::array& weight, int group_siz
   // 2-D projections, and 3-D stacked experts (switch_mlp).
   if (weight.ndim() != 2 && !(weight.ndim() == 3 && name.find(".switch_mlp.") != std::string::npos)) return false;
   if (!ends_with(name, ".weight") || name.find("norm") != std::string::npos) return false;
+  // A multimodal folder's vision side stays as it is (mlx-lm's text models drop it).
+  if (name.find("vision_tower.") != std::string::npos || name.find("multi_modal_projector.") != std::string::npos) return false;
   // A mixture-of-experts router stays float: it picks the experts (mlx-lm keeps it at 8 bits).
   if (ends_with(name, ".mlp.gate.weight")) return false;
   const bool is_embedding = name.find("embed_tokens") != std::string::npos || name.find("lm_head") != std::string::npos;

@@ -40,7 +40,17 @@ LlamaModel::LlamaModel(const std::string& dir, const ModelConfig& config) : conf
   if (files.empty()) throw std::runtime_error("no .safetensors files in " + dir);
   for (const auto& file : files) {
     auto [loaded, metadata] = mx::load_safetensors(file.string());
-    for (auto& [name, value] : loaded) weights.insert_or_assign(name, value);
+    for (auto& [name, value] : loaded) {
+      // Multimodal checkpoints (Gemma 3): the text model under `language_model.` (mlx-lm) or
+      // `model.language_model.` (Transformers ≥ 4.52); the vision tower is not ours to load.
+      if (name.rfind("language_model.", 0) == 0) {
+        weights.insert_or_assign(name.substr(15), value);
+      } else if (name.rfind("model.language_model.", 0) == 0) {
+        weights.insert_or_assign("model." + name.substr(21), value);
+      } else if (name.find("vision_tower.") == std::string::npos && name.find("multi_modal_projector.") == std::string::npos) {
+        weights.insert_or_assign(name, value);
+      }
+    }
   }
 
   embed_ = linear(weights, "model.embed_tokens");
