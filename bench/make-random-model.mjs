@@ -35,6 +35,19 @@ export const architectures = {
       tie_word_embeddings: true,
     },
   },
+  // Llama 3.1/3.2/3.3: llama3 RoPE scaling over an 8k original context.
+  'llama3.1': {
+    config: {
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      attention_bias: false,
+      mlp_bias: false,
+      hidden_act: 'silu',
+      rope_theta: 500000,
+      rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+      tie_word_embeddings: true,
+    },
+  },
   mistral: {
     config: {
       architectures: ['MistralForCausalLM'],
