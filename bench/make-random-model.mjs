@@ -126,6 +126,45 @@ export const architectures = {
       vision_config: { model_type: 'siglip_vision_model', hidden_size: 16, image_size: 16, patch_size: 4, num_hidden_layers: 1 },
     },
   },
+  // Ministral 3's text model: YaRN, and Llama 4 query scaling (its original context made short
+  // here so the scale changes within the checks' 192 positions).
+  ministral3: {
+    config: {
+      architectures: ['Ministral3ForCausalLM'],
+      model_type: 'ministral3',
+      hidden_act: 'silu',
+      attention_dropout: 0,
+      rope_parameters: {
+        rope_type: 'yarn',
+        rope_theta: 1000000,
+        factor: 16,
+        original_max_position_embeddings: 32,
+        beta_fast: 32,
+        beta_slow: 1,
+        mscale: 1,
+        mscale_all_dim: 1,
+        llama_4_scaling_beta: 0.1,
+      },
+      sliding_window: null,
+      tie_word_embeddings: false,
+    },
+  },
+  // Ministral 3 / Mistral Small 3.x folders: the multimodal wrapper, in Transformers ≥ 4.52's
+  // weight layout (model.language_model.*, lm_head at the top).
+  mistral3: {
+    wraps: 'ministral3',
+    transformersLayout: true,
+    config: {
+      architectures: ['Mistral3ForConditionalGeneration'],
+      model_type: 'mistral3',
+      image_token_index: 10,
+      multimodal_projector_bias: false,
+      projector_hidden_act: 'gelu',
+      spatial_merge_size: 2,
+      vision_feature_layer: -1,
+      vision_config: { model_type: 'pixtral', hidden_size: 16, image_size: 16, patch_size: 4, num_hidden_layers: 1 },
+    },
+  },
   // Qwen3-30B-A3B's layout: routed experts (8, 2 per token here) stored per expert; layer 1 stays dense.
   qwen3_moe: {
     config: {
@@ -313,12 +352,15 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
   let written = ropeParameters ? toRopeParameters(full) : full;
   if (outer.wraps) {
     for (const name of Object.keys(tensors)) {
-      tensors[`language_model.${name}`] = tensors[name];
+      const renamed = !outer.transformersLayout ? `language_model.${name}` : name.startsWith('model.') ? `model.language_model.${name.slice(6)}` : name;
+      const tensor = tensors[name];
       delete tensors[name];
+      tensors[renamed] = tensor;
     }
     // A stand-in vision tower and projector: the text model must load without them.
-    add('vision_tower.vision_model.embeddings.patch_embedding.weight', [16, 3, 4, 4], 0.1);
-    add('multi_modal_projector.mm_input_projection_weight', [16, hidden], 0.1);
+    const vision = outer.transformersLayout ? 'model.' : '';
+    add(`${vision}vision_tower.vision_model.embeddings.patch_embedding.weight`, [16, 3, 4, 4], 0.1);
+    add(`${vision}multi_modal_projector.mm_input_projection_weight`, [16, hidden], 0.1);
     const { bos_token_id, eos_token_id, torch_dtype, ...text } = written;
     written = { ...outer.config, text_config: text, vocab_size: vocab, bos_token_id, eos_token_id, torch_dtype };
   }

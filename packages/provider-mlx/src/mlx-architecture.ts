@@ -22,7 +22,7 @@ export interface ArchitectureKeys extends RopeConfigKeys {
   norm_topk_prob?: boolean;
 }
 
-export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3', 'gemma3_text', 'phi3'];
+export const supportedModelTypes = ['llama', 'mistral', 'mistral3', 'ministral3', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3', 'gemma3_text', 'phi3'];
 
 /** Gemma3TextConfig's defaults (Transformers; the mlx-lm wrapper sets the same), for keys a multimodal text_config omits. */
 const gemma3TextDefaults = {
@@ -38,12 +38,19 @@ const gemma3TextDefaults = {
 };
 
 /**
- * The text model of a multimodal folder: Gemma 3 (`gemma3`) keeps its decoder in `text_config`
- * and its weights under `language_model.` (the addon strips that prefix and skips the vision
- * tower). Any other config is returned as is.
+ * The text model of a multimodal folder: Gemma 3 (`gemma3`) and Mistral 3 (`mistral3`) keep
+ * their decoder in `text_config` and its weights under `language_model.` (the addon strips that
+ * prefix and skips the vision tower). Any other config is returned as is.
  */
 export function textModelConfig<T extends ArchitectureKeys & { text_config?: Record<string, unknown>; vocab_size?: number }>(raw: T): T {
-  if (raw.model_type !== 'gemma3' || !raw.text_config) return raw;
+  if (!raw.text_config) return raw;
+  if (raw.model_type === 'mistral3') {
+    const { text_config, ...outer } = raw;
+    // mlx-lm: no tie unless the text config says so; a text_config that is neither ministral3 nor mistral is a Llama.
+    const type = text_config.model_type === 'ministral3' || text_config.model_type === 'mistral' ? text_config.model_type : 'llama';
+    return { ...outer, tie_word_embeddings: false, ...text_config, model_type: type } as unknown as T;
+  }
+  if (raw.model_type !== 'gemma3') return raw;
   const { text_config, ...outer } = raw;
   return {
     ...outer,
@@ -60,6 +67,7 @@ export function architectureSettings(raw: ArchitectureKeys, headDim: number, whe
   // Phi-3/Phi-4: fused qkv and gate-up projections (split natively), partial rotary (Phi-4-mini).
   if (raw.model_type === 'phi3') return { ...readRope(raw, headDim, where, { partialRotary: true }) };
   if (raw.model_type === 'qwen3_moe') return { ...readRope(raw, headDim, where), ...experts(raw, where) };
+  if (raw.model_type === 'ministral3') return ministral3(raw, headDim, where);
   return { ...readRope(raw, headDim, where) };
 }
 
@@ -78,6 +86,21 @@ function experts(raw: ArchitectureKeys, where: string): Record<string, unknown> 
   const dense = new Set(raw.mlp_only_layers ?? []);
   const moe_layers = Int32Array.from({ length: raw.num_hidden_layers ?? 0 }, (_, index) => Number(count > 0 && !dense.has(index) && (index + 1) % step === 0));
   return { num_experts: count, num_experts_per_tok: perToken, norm_topk_prob: raw.norm_topk_prob ?? false, moe_layers };
+}
+
+/**
+ * Ministral 3: the Llama block with YaRN, and queries scaled by 1 + β·ln(1 + ⌊position / original⌋)
+ * (Llama 4's long-context attention scaling; β is rope_parameters.llama_4_scaling_beta).
+ */
+function ministral3(raw: ArchitectureKeys, headDim: number, where: string): Record<string, unknown> {
+  if (raw.layer_types?.some((type) => type !== 'full_attention')) throw unsupported(where, 'ministral3 with sliding-window layers');
+  const parameters = (raw.rope_parameters ?? {}) as RopeScaling & { llama_4_scaling_beta?: number };
+  const beta = parameters.llama_4_scaling_beta ?? 0;
+  const original = parameters.original_max_position_embeddings ?? raw.original_max_position_embeddings;
+  if (beta !== 0 && !original) {
+    throw new HeylookError(errorCodes.invalidModelFile, `${where}: llama_4_scaling_beta needs original_max_position_embeddings.`, { param: 'model_path' });
+  }
+  return { ...readRope(raw, headDim, where), query_scale_beta: beta, query_scale_original: original ?? 0 };
 }
 
 function unsupported(where: string, what: string): HeylookError {

@@ -12,7 +12,7 @@ import { agreement, mlxLm, ours, oursBatched, randomTokens, type Decoded, type R
 // Each architecture's tiny random-weight model, float32 and quantized both ways (mlx_lm.convert's
 // output loaded by us, ours loaded by mlx-lm), decoded by our addon and by Python mlx-lm on the
 // same mlx-cpu wheel: teacher-forced next-token agreement >= 99%, identical greedy ids for 64 tokens.
-const architectures = ['llama', 'llama3.1', 'mistral', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'phi3-longrope'] as const;
+const architectures = ['llama', 'llama3.1', 'mistral', 'ministral3', 'mistral3', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3_text', 'gemma3', 'phi3', 'phi3-longrope'] as const;
 const variants = ['float32', 'mlx-lm q8', 'mlx-lm q4', 'heylook q8', 'heylook q4'] as const;
 const prompt = [1, 400, 33, 87, 250, 19];
 const forced = randomTokens(128, 512, 7);

@@ -221,6 +221,17 @@ mx::array LlamaModel::finish_block(const Layer& layer, const mx::array& x, const
   return mx::add(residual, mlp);
 }
 
+/** Ministral 3's per-position query scale for positions offset..offset+length-1, as [1, 1, length, 1] (none when off). */
+static std::optional<mx::array> query_scale(const ModelConfig& config, int offset, int length) {
+  if (config.query_scale_beta == 0.0f) return std::nullopt;
+  std::vector<float> scales(length);
+  for (int index = 0; index < length; ++index) {
+    const float turns = std::floor(static_cast<float>(offset + index) / static_cast<float>(config.query_scale_original));
+    scales[index] = 1.0f + config.query_scale_beta * std::log(1.0f + turns);
+  }
+  return mx::array(scales.data(), {1, 1, length, 1}, mx::float32);
+}
+
 static float attention_scale(const ModelConfig& config) {
   return config.attention_scale != 0.0f ? config.attention_scale : 1.0f / std::sqrt(static_cast<float>(config.head_dim));
 }
@@ -239,6 +250,7 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
     auto [q, k, v] = project(layer, mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps), 1, length);
     q = rope(layer, q, offset);
     k = rope(layer, k, offset);
+    if (auto scale_q = query_scale(config_, offset, length)) q = mx::multiply(q, mx::astype(*scale_q, q.dtype()));
     auto [keys, values] = cache.update(static_cast<int>(index), k, v);
     const int total = keys.shape(2);
     mx::array attention = mx::array(0.0f);
@@ -300,7 +312,9 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
     std::vector<std::pair<mx::array, mx::array>> cached;
     for (int b = 0; b < batch; ++b) {
       const int position = caches[b]->position();
-      queries.push_back(rope(layer, row(q, b), position));
+      mx::array query = rope(layer, row(q, b), position);
+      if (auto scale_q = query_scale(config_, position, 1)) query = mx::multiply(query, mx::astype(*scale_q, query.dtype()));
+      queries.push_back(query);
       auto [row_keys, row_values] = caches[b]->update(static_cast<int>(index), rope(layer, row(k, b), position), row(v, b));
       const int total = row_keys.shape(2);
       if (layer.sliding && window > 0 && total > window) {

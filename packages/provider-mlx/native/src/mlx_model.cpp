@@ -87,6 +87,8 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
   config_.attention_scale = floatField(config, "attention_scale", 0.0f);
   config_.sliding_window = intField(config, "sliding_window", 0);
   config_.local_rope_theta = floatField(config, "local_rope_theta", 10000.0f);
+  config_.query_scale_beta = floatField(config, "query_scale_beta", 0.0f);
+  config_.query_scale_original = intField(config, "query_scale_original", 0);
   Napi::Value sliding = config.Get("sliding_layers");
   if (sliding.IsTypedArray() && sliding.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
     auto array = sliding.As<Napi::Int32Array>();

@@ -32,6 +32,9 @@ struct ModelConfig {
   int sliding_window = 0;           // local layers attend to this many most recent tokens
   std::vector<int> sliding_layers;  // 1 for a local (sliding-window) layer
   float local_rope_theta = 10000.0f;  // RoPE base of local layers (no scaling)
+  // Ministral 3 (Llama 4 scaling): queries at position p are scaled by 1 + beta·ln(1 + floor(p / original)).
+  float query_scale_beta = 0.0f;
+  int query_scale_original = 0;
   int quantization_bits = 0;
   int quantization_group_size = 64;
   // Layers quantized differently from the rest (mlx-lm keeps MoE routers at 8 bits): prefix → (bits, group size).
