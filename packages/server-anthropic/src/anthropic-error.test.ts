@@ -24,10 +24,11 @@ describe('toAnthropicError', () => {
     expect(result.body).toEqual({ type: 'error', error: { type, message: 'msg' } });
   });
 
-  it('keeps retry-after, and tells the SDK not to retry a broken setup', () => {
+  it('keeps retry-after, and answers a model that cannot load with a 422 the SDK does not retry', () => {
     expect(mapped(errorCodes.queueFull, { retryAfterSeconds: 3 }).retryAfterSeconds).toBe(3);
-    expect(mapped(errorCodes.modelFileNotFound)).toMatchObject({ status: 500, shouldRetry: false });
-    expect(mapped(errorCodes.providerCrashed).shouldRetry).toBeUndefined();
+    expect(mapped(errorCodes.modelFileNotFound)).toMatchObject({ status: 422, body: { error: { type: 'invalid_request_error' } } });
+    expect(mapped(errorCodes.unsupportedModel)).toMatchObject({ status: 422, body: { error: { type: 'invalid_request_error' } } });
+    expect(mapped(errorCodes.providerCrashed)).toMatchObject({ status: 500, body: { error: { type: 'api_error' } } });
   });
 
   it('words a context overflow the way Claude Code recognises', () => {

@@ -19,17 +19,17 @@ export interface MappedAnthropicError {
   status: number;
   body: AnthropicErrorBody;
   retryAfterSeconds?: number;
-  /** Sent as `x-should-retry`, which Anthropic's SDKs obey: false for server faults a retry cannot fix. */
-  shouldRetry?: boolean;
 }
 
-type Mapping = { status: number; type: AnthropicErrorType; shouldRetry?: boolean };
+type Mapping = { status: number; type: AnthropicErrorType };
 
 const invalid: Mapping = { status: 400, type: 'invalid_request_error' };
 // 529 is Anthropic's "overloaded": the official SDK has its own OverloadedError class for it,
 // retries it honouring retry-after, and Claude Code reports it as a busy server, not a fault.
 const overloaded: Mapping = { status: 529, type: 'overloaded_error' };
-const brokenSetup: Mapping = { status: 500, type: 'api_error', shouldRetry: false };
+// A model that cannot load whatever the client does (unsupported, missing or invalid files, bad
+// config): 422, which the SDKs (and Claude Code) do not retry, as on the OpenAI and Ollama APIs.
+const permanent: Mapping = { status: 422, type: 'invalid_request_error' };
 
 const mappingByCode: Record<HeylookErrorCode, Mapping> = {
   [errorCodes.noSuchModel]: { status: 404, type: 'not_found_error' },
@@ -47,12 +47,13 @@ const mappingByCode: Record<HeylookErrorCode, Mapping> = {
   [errorCodes.closed]: overloaded,
   // The client is gone; nobody reads this.
   [errorCodes.aborted]: { status: 499, type: 'invalid_request_error' },
-  [errorCodes.providerNotInstalled]: brokenSetup,
-  [errorCodes.providerVersionMismatch]: brokenSetup,
-  [errorCodes.invalidConfig]: brokenSetup,
-  [errorCodes.modelFileNotFound]: brokenSetup,
-  [errorCodes.invalidModelFile]: brokenSetup,
-  [errorCodes.modelTooLarge]: brokenSetup,
+  [errorCodes.providerNotInstalled]: permanent,
+  [errorCodes.providerVersionMismatch]: permanent,
+  [errorCodes.invalidConfig]: permanent,
+  [errorCodes.modelFileNotFound]: permanent,
+  [errorCodes.invalidModelFile]: permanent,
+  [errorCodes.modelTooLarge]: permanent,
+  [errorCodes.unsupportedModel]: permanent,
   [errorCodes.loadFailed]: { status: 500, type: 'api_error' },
   [errorCodes.providerCrashed]: { status: 500, type: 'api_error' },
   [errorCodes.providerError]: { status: 500, type: 'api_error' },
@@ -76,7 +77,6 @@ export function toAnthropicError(error: unknown): MappedAnthropicError {
       status: mapping.status,
       body: body(mapping.type, message),
       ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
-      ...(mapping.shouldRetry !== undefined ? { shouldRetry: mapping.shouldRetry } : {}),
     };
   }
   // fastify's own errors (malformed JSON, body too large, unsupported media type).

@@ -40,7 +40,6 @@ async function messagesScope(app: FastifyInstance, options: AnthropicServerOptio
     const mapped = toAnthropicError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
     if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
-    if (mapped.shouldRetry !== undefined) void reply.header('x-should-retry', String(mapped.shouldRetry));
     return reply.status(mapped.status).send(mapped.body);
   });
   app.setNotFoundHandler(async (request, reply) =>

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { errorCodes } from '@heylook/core';
 import { createTestRouter } from '@heylook/core/testing';
 import Fastify from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -240,5 +241,25 @@ describe('bodies without a JSON content type', () => {
     const bad = await app.inject({ method: 'POST', url: '/api/generate', payload: '{nope', headers: { 'content-type': 'text/plain' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatch(/not valid JSON/);
+  });
+});
+
+describe('load failures', () => {
+  it('answers 422 for a permanent failure (unsupported architecture, missing file) and 503 for a transient one, streaming or not', async () => {
+    const { router } = createTestRouter({
+      unsupported: { fail_loads: -1, fail_code: errorCodes.unsupportedModel },
+      missing: { fail_loads: -1, fail_code: errorCodes.modelFileNotFound },
+      flaky: { fail_loads: -1, fail_code: errorCodes.loadFailed },
+    });
+    const app = Fastify();
+    void app.register(ollamaServer, { router });
+    for (const stream of [true, false]) {
+      for (const [model, status] of [['unsupported', 422], ['missing', 422], ['flaky', 503]] as const) {
+        const response = await app.inject(post('/api/chat', { model, stream, messages: [{ role: 'user', content: 'hi' }] }));
+        expect(response.statusCode, `${model} stream ${stream}`).toBe(status);
+        expect(response.json().error).toMatch(/fake load failure/);
+      }
+    }
+    await router.close();
   });
 });

@@ -21,6 +21,8 @@ export const fakeProviderConfigSchema = z.object({
   token_delay_ms: z.number().int().nonnegative().default(0),
   /** Fail this many loads before succeeding (-1: always). */
   fail_loads: z.number().int().default(0),
+  /** The code those failed loads throw. */
+  fail_code: z.enum(Object.values(errorCodes)).default(errorCodes.loadFailed),
   /** Throw a fatal error in the middle of the next generation. */
   crash_on: z.string().optional(),
   size_bytes: z.number().int().nonnegative().optional(),
@@ -84,7 +86,7 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
     const failed = this.failures.get(this.modelId) ?? 0;
     if (this.config.fail_loads < 0 || failed < this.config.fail_loads) {
       this.failures.set(this.modelId, failed + 1);
-      throw new HeylookError(errorCodes.loadFailed, `fake load failure ${failed + 1} of "${this.modelId}"`);
+      throw new HeylookError(this.config.fail_code, `fake load failure ${failed + 1} of "${this.modelId}"`);
     }
     options.onProgress?.({ fraction: 1 });
     this.#loaded = true;
