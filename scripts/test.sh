@@ -10,6 +10,8 @@ fi
 npx -y pnpm@10 install --frozen-lockfile
 # MLX: the pinned mlx-cpu wheel (pip) and the native addon (cmake-js); idempotent.
 npx -y pnpm@10 run build:native
+# Python mlx-lm on the same wheel, the reference provider-mlx's agreement tests compare with (cached outside the repo).
+node bench/install-mlx-lm.mjs
 npx -y pnpm@10 run build
 log=$(mktemp)
 status=0
