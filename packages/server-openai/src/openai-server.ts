@@ -10,19 +10,7 @@ import { modelsRoutes } from './routes/models.js';
 
 /** The /v1 routes in their own encapsulated scope, so their error handler is OpenAI's only. */
 async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Promise<void> {
-  const apiKeys = new Set(options.apiKeys ?? []);
-  if (apiKeys.size > 0) {
-    app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization ?? '';
-      const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!apiKeys.has(key)) {
-        throw Object.assign(new Error(key ? 'Incorrect API key provided.' : 'Missing API key: send "Authorization: Bearer <key>".'), {
-          statusCode: 401,
-          code: 'invalid_api_key',
-        });
-      }
-    });
-  }
+  // API keys, CORS and limits are @heylook/server-guard's, registered once for every API.
   // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded, and
   // Ollama and llama-server accept that.
   app.removeContentTypeParser('text/plain');

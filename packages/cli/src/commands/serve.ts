@@ -1,4 +1,5 @@
 import { ModelRouter, resolveServerSettings, settingsFromEnv, settingsFromFile, type ServerSettingsInput } from '@heylook/core';
+import { isLoopbackBind } from '@heylook/server-guard';
 import type { CommandModule } from 'yargs';
 import { CliError } from '../cli-error.js';
 import { createServer, type ApiSelection } from '../create-server.js';
@@ -14,6 +15,7 @@ interface ServeArgs {
   api: ApiSelection;
   'max-loaded'?: number;
   'api-key'?: string[];
+  'cors-origin'?: string[];
   'log-level'?: string;
   preload?: string;
   'keep-alive'?: string;
@@ -33,7 +35,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('port', { type: 'number', describe: 'port (default 8080)' })
       .option('api', { choices: ['both', 'openai', 'ollama'] as const, default: 'both' as const, describe: 'which APIs to serve' })
       .option('max-loaded', { type: 'number', describe: 'most models resident at once (default 2)' })
-      .option('api-key', { type: 'string', array: true, describe: 'require this bearer key (repeatable)' })
+      .option('api-key', { type: 'string', array: true, describe: 'require this key as Bearer or x-api-key (repeatable)' })
+      .option('cors-origin', { type: 'string', array: true, describe: 'also allow browser pages from this origin (repeatable, * wildcards)' })
       .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] })
       .option('preload', { type: 'string', describe: 'model to load at start (default: default_model)' })
       .option('keep-alive', { type: 'string', describe: 'default keep-alive, e.g. 5m, 1h, -1 (default 5m)' }),
@@ -52,6 +55,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (args.port !== undefined) flags.port = args.port;
     if (args['max-loaded'] !== undefined) flags.maxLoadedModels = args['max-loaded'];
     if (args['api-key'] !== undefined) flags.apiKeys = args['api-key'];
+    if (args['cors-origin'] !== undefined) flags.corsOrigins = args['cors-origin'];
     if (args['log-level'] !== undefined) flags.logLevel = args['log-level'];
     if (args['keep-alive'] !== undefined) flags.keepAlive = args['keep-alive'];
     const settings = resolveSettings([flags, settingsFromEnv(process.env), settingsFromFile(selection.config?.file)]);
@@ -62,6 +66,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       models: selection.models,
       maxLoadedModels: settings.maxLoadedModels,
       maxQueue: settings.maxQueue,
+      maxQueuePerModel: settings.maxQueuePerModel,
       keepAliveMs: settings.keepAliveMs,
       maxMemory: settings.maxMemory,
       queueTimeoutMs: settings.queueTimeoutMs,
@@ -71,7 +76,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const app = await createServer({
       router,
       api: args.api,
-      apiKeys: settings.apiKeys,
+      settings,
       logger: {
         level: settings.logLevel.toLowerCase(),
         ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true } } } : {}),
@@ -105,6 +110,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       ...warnings.map((warning) => `warning: ${warning}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+
+    if (settings.apiKeys.length === 0 && !isLoopbackBind(settings.host)) {
+      process.stderr.write(
+        `warning: heylook is reachable from other machines (${settings.host}) without an API key; anyone who can reach this port can use it. Set --api-key or HEYLOOK_API_KEYS.\n`,
+      );
+    }
 
     const preload = args.preload ?? settings.defaultModel;
     if (preload !== undefined) {
