@@ -100,6 +100,11 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     };
   }
 
+  /** Sequences held by requests now (0 when idle or unloaded); lets tests see a cancelled request freed its sequence. */
+  get busySequences(): number {
+    return this.#loaded?.pool.busyCount ?? 0;
+  }
+
   get modelPath(): string {
     return resolveModelPath(this.config, this.context.baseDir);
   }
@@ -289,7 +294,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       for (const [index, text] of request.input.entries()) {
         let tokens = loaded.model.tokenize(text, true);
         if (loaded.model.tokens.shouldPrependBosToken && loaded.model.tokens.bos !== null) tokens = [loaded.model.tokens.bos, ...tokens];
-        const limit = maxEmbedTokens(loaded);
+        // node-llama-cpp refuses input as long as the embedding context itself.
+        const limit = maxEmbedTokens(loaded) - 1;
         if (tokens.length > limit) {
           if (request.truncate === false) {
             throw new HeylookError(
@@ -439,7 +445,9 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const topK = request.topK ?? config.top_k;
     const topP = request.topP ?? config.top_p;
     const minP = request.minP ?? config.min_p;
-    const maxTokens = request.maxTokens ?? config.max_tokens ?? loaded.context.contextSize - promptLength;
+    // Clamped to what the context holds: past it node-llama-cpp would shift the context and
+    // keep going, so a huge max_tokens could hold a sequence for ever.
+    const maxTokens = Math.max(1, Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, loaded.context.contextSize - promptLength));
     return {
       temperature,
       topK,
