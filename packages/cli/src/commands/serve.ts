@@ -84,6 +84,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     });
     showLoadProgress(router);
 
+    if (settings.apiKeys.length === 0 && !isLoopbackBind(settings.host)) {
+      process.stderr.write(
+        `warning: heylook is reachable from other machines (${settings.host}) without an API key; anyone who can reach this port can use it. Set --api-key or HEYLOOK_API_KEYS.\n`,
+      );
+    }
+
     let address: string;
     try {
       address = await app.listen({ host: settings.host, port: settings.port });
@@ -110,12 +116,6 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       ...warnings.map((warning) => `warning: ${warning}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-
-    if (settings.apiKeys.length === 0 && !isLoopbackBind(settings.host)) {
-      process.stderr.write(
-        `warning: heylook is reachable from other machines (${settings.host}) without an API key; anyone who can reach this port can use it. Set --api-key or HEYLOOK_API_KEYS.\n`,
-      );
-    }
 
     const preload = args.preload ?? settings.defaultModel;
     if (preload !== undefined) {
