@@ -2,14 +2,15 @@ import type { ModelRouter } from '@heylook/core';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRealApp } from './real-app.js';
+import { createRealApp, storiesEntry } from './real-app.js';
 
 let app: FastifyInstance;
 let router: ModelRouter;
 const bodyLimit = 256 * 1024;
 
 beforeAll(async () => {
-  ({ app, router } = await createRealApp({ settings: { bodyLimit } }));
+  // `tales` never stops on its own (no BOS stop), so only the length limit ends it.
+  ({ app, router } = await createRealApp({ models: [storiesEntry('stories'), storiesEntry('tales', { stop_on_bos: false })], settings: { bodyLimit } }));
   // Load once up front so every case below meets a resident model.
   await router.load('stories');
 }, 120_000);
@@ -69,6 +70,7 @@ const genericCases = (url: string): BadCase[] => [
   { name: 'empty object', request: json(url, {}) },
   { name: 'model of wrong type', request: withBody(url, { model: 5 }) },
   { name: 'unknown model', request: withBody(url, { model: 'no-such-model' }), status: 404 },
+  { name: 'model that is a file path', request: withBody(url, { model: '../../../../etc/passwd' }), status: 404 },
   { name: 'deeply nested value', request: raw(url, `{"model":${nested(100_000)}}`) },
   { name: 'oversized body', request: withBody(url, { padding: 'x'.repeat(bodyLimit + 1) }), status: 413 },
   ...(url === '/api/show' ? [] : [{ name: 'invalid keep_alive', request: withBody(url, { keep_alive: 'forever' }) }]),
@@ -156,6 +158,20 @@ describe('bad input on every endpoint', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json().usage.completion_tokens).toBeGreaterThan(0);
     console.log(`bad inputs tried: ${table.length + routeCases.length}`);
+  });
+});
+
+describe('huge max_tokens', () => {
+  it('is clamped to what the context holds, on both APIs', async () => {
+    const openai = await app.inject(json('/v1/completions', { model: 'tales', prompt: 'Once upon a time', max_tokens: 1_000_000, temperature: 0 }));
+    expect(openai.statusCode).toBe(200);
+    const usage = openai.json().usage;
+    expect(openai.json().choices[0].finish_reason).toBe('length');
+    expect(usage.prompt_tokens + usage.completion_tokens).toBeLessThanOrEqual(256);
+    const ollama = await app.inject(json('/api/generate', { model: 'tales', prompt: 'Once upon a time', raw: true, stream: false, options: { num_predict: Number.MAX_SAFE_INTEGER, temperature: 0 } }));
+    expect(ollama.statusCode).toBe(200);
+    expect(ollama.json().done_reason).toBe('length');
+    expect(ollama.json().eval_count).toBeLessThanOrEqual(256);
   });
 });
 
