@@ -29,18 +29,34 @@ export async function openModelStream(
     lease.release({ error });
     throw error;
   }
-  return { lease, parts: releasing(parts, lease) };
+  return { lease, parts: releasing(parts, lease, router) };
 }
 
-async function* releasing(parts: AsyncIterable<StreamPart>, lease: ModelLease): AsyncGenerator<StreamPart> {
+async function* releasing(parts: AsyncIterable<StreamPart>, lease: ModelLease, router: ModelRouter): AsyncGenerator<StreamPart> {
   let failure: unknown;
+  const started = performance.now();
+  let firstPartAt: number | undefined;
+  let usage: Usage | undefined;
   try {
-    yield* parts;
+    for await (const part of parts) {
+      if (part.type === 'finish') usage = part.usage;
+      else if (part.type !== 'error') firstPartAt ??= performance.now();
+      yield part;
+    }
   } catch (error) {
     failure = error;
     throw error;
   } finally {
     lease.release({ error: failure });
+    router.emit('generation', {
+      modelId: lease.modelId,
+      provider: lease.entry.provider,
+      promptTokens: usage?.promptTokens ?? 0,
+      completionTokens: usage?.completionTokens ?? 0,
+      ...(firstPartAt === undefined ? {} : { timeToFirstTokenMs: firstPartAt - started }),
+      durationMs: performance.now() - started,
+      outcome: failure !== undefined ? 'failed' : usage ? 'finished' : 'abandoned',
+    });
   }
 }
 
