@@ -17,6 +17,12 @@ export interface ProviderCapabilities {
   tools: boolean;
   jsonSchema: boolean;
   vision: boolean;
+  /**
+   * Honours `logprobs` in generation requests (token log-probabilities with alternatives).
+   * Optional so providers written before it existed keep compiling; absent means no, and the
+   * servers answer 400 to a logprobs request.
+   */
+  logprobs?: boolean;
   /** How many requests the loaded model decodes at once; the router admits this many leases. */
   maxParallel: number;
 }
