@@ -27,5 +27,7 @@ export async function* readSseJson(body: ReadableStream<Uint8Array>): AsyncGener
       // `data: {"error": {...}}`, which the caller checks for.
     }
   }
+  // A body cut without the final blank line (or newline) still delivers its last event.
+  if (buffer.startsWith('data:')) data.push(buffer.slice(5).replace(/^ /, ''));
   if (data.length && data.join('\n') !== '[DONE]') yield JSON.parse(data.join('\n')) as Record<string, unknown>;
 }
