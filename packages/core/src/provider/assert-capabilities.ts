@@ -1,6 +1,6 @@
 import { errorCodes, HeylookError } from '../errors/heylook-error.js';
 import type { BaseProvider } from './base-provider.js';
-import type { ChatRequest } from './types.js';
+import type { ChatRequest, GenerationOptions } from './types.js';
 
 /** Throws HEYLOOK_UNSUPPORTED_CAPABILITY when a chat request asks for what the model can't do. */
 export function assertCanChat(provider: BaseProvider, request: ChatRequest): void {
@@ -20,6 +20,16 @@ export function assertCanChat(provider: BaseProvider, request: ChatRequest): voi
   if (request.responseFormat && request.responseFormat.type !== 'text' && !provider.capabilities.jsonSchema) {
     throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot constrain its output to JSON.`, {
       param: 'response_format',
+    });
+  }
+  assertCanLogprobs(provider, request);
+}
+
+/** Throws HEYLOOK_UNSUPPORTED_CAPABILITY when logprobs are asked of a model that cannot return them. */
+export function assertCanLogprobs(provider: BaseProvider, request: GenerationOptions): void {
+  if (request.logprobs && !provider.capabilities.logprobs) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot return logprobs; leave "logprobs" unset or use a llama-server model.`, {
+      param: 'logprobs',
     });
   }
 }
