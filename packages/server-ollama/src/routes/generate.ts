@@ -2,6 +2,7 @@ import {
   abortOnClose,
   assertCanChat,
   assertCanComplete,
+  assertCanLogprobs,
   collectStream,
   errorCodes,
   HeylookError,
@@ -17,7 +18,7 @@ import { streamNdjson } from '../ndjson.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
 import { generateRequestSchema } from '../request-schemas.js';
 import { toGenerationOptions, toImages } from '../to-chat-request.js';
-import { finalStats, toGenerateLines } from '../to-ollama-line.js';
+import { finalStats, toGenerateLines, toLogprobsOption, toOllamaLogprobs } from '../to-ollama-line.js';
 
 /**
  * POST /api/generate. `raw` (or `suffix`) completes the prompt as is and returns `context`
@@ -41,7 +42,7 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
         { param: 'template' },
       );
     }
-    const options = toGenerationOptions(body.options, body.format);
+    const options = { ...toGenerationOptions(body.options, body.format), ...toLogprobsOption(body) };
     const raw = body.raw === true || body.suffix !== undefined;
     if (!raw && body.context?.length) {
       request.log.debug('context is only continued for raw requests; ignoring it');
@@ -49,6 +50,7 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
     const { lease, parts } = await openModelStream(router, entry.id, { signal, keepAlive: body.keep_alive }, (provider): AsyncIterable<StreamPart> => {
       if (raw) {
         assertCanComplete(provider);
+        assertCanLogprobs(provider, options);
         return provider.complete(
           {
             ...options,
@@ -79,6 +81,7 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
       ...(result.reasoning ? { thinking: result.reasoning } : {}),
       ...finalStats(context, result.finishReason, result.usage),
       ...(result.context ? { context: result.context } : {}),
+      ...toOllamaLogprobs(result.logprobs),
     };
   });
 }
