@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   assertCanChat,
+  assertGgufFile,
   BaseProvider,
   errorCodes,
   HeylookError,
@@ -104,7 +104,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
 
   async #spawn(options: LoadOptions): Promise<Upstream> {
     const modelPath = this.#resolve(this.config.model_path);
-    const size = await fileSize(modelPath, 'model_path');
+    const size = await assertGgufFile(modelPath, 'model_path');
     const binary = requireLlamaServerBinary(this.config.binary_path ? { configured: this.#resolve(this.config.binary_path) } : {});
     const server = await LlamaServerProcess.start({
       binary: binary.path,
@@ -136,7 +136,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     const push = (flag: string, value: unknown) => value !== undefined && args.push(flag, String(value));
     if (c.mmproj_path) {
       const mmproj = this.#resolve(c.mmproj_path);
-      await fileSize(mmproj, 'mmproj_path');
+      await assertGgufFile(mmproj, 'mmproj_path');
       args.push('--mmproj', mmproj);
     }
     // llama-server splits n_ctx over its slots; give each slot the configured context.
@@ -149,7 +149,11 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     if (c.flash_attention !== undefined) args.push('--flash-attn', c.flash_attention ? 'on' : 'off');
     push('--chat-template', c.chat_format);
     if (c.chat_format_template) args.push('--chat-template-file', this.#resolve(c.chat_format_template));
-    if (c.draft_model_path) args.push('--model-draft', this.#resolve(c.draft_model_path));
+    if (c.draft_model_path) {
+      const draft = this.#resolve(c.draft_model_path);
+      await assertGgufFile(draft, 'draft_model_path');
+      args.push('--model-draft', draft);
+    }
     push('--draft-max', c.num_draft_tokens);
     if (c.embedding) args.push('--embeddings');
     if (c.rpc?.length) args.push('--rpc', c.rpc.join(','));
@@ -260,17 +264,4 @@ function shorten(vector: number[], dimensions: number | undefined): number[] {
   const head = vector.slice(0, dimensions);
   const norm = Math.hypot(...head) || 1;
   return head.map((value) => value / norm);
-}
-
-async function fileSize(file: string, key: string): Promise<number> {
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error('not a file');
-    return info.size;
-  } catch (error) {
-    throw new HeylookError(errorCodes.modelFileNotFound, `${key} file not found: ${file} (relative paths resolve against the models.yaml folder).`, {
-      cause: error,
-      param: key,
-    });
-  }
 }

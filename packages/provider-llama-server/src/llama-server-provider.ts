@@ -1,6 +1,7 @@
 import type { ProviderPlugin } from '@heylook/core';
 import { llamaServerConfigSchema, type LlamaServerConfig } from './llama-server-config.js';
 import { LlamaServerModel } from './llama-server-model.js';
+import { describeModel, estimateMemory } from './model-facts.js';
 
 export const VERSION = '0.1.0';
 
@@ -12,6 +13,9 @@ export function createLlamaServerProvider(): ProviderPlugin<LlamaServerConfig> {
     aliases: ['llama_server'],
     configSchema: llamaServerConfigSchema,
     create: (modelId, config, context) => new LlamaServerModel(modelId, config, context),
+    estimateMemory: (config, context) => estimateMemory(config, context.baseDir),
+    describe: (config, context) => describeModel(config, context.baseDir),
+    // Not claiming GGUF files for `--model PATH`: provider-gguf is the default for them.
   };
 }
 
