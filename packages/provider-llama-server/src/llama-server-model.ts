@@ -64,6 +64,11 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     return this.#upstream?.server.exitInfo ? undefined : this.#upstream?.server.pid;
   }
 
+  /** Where the running llama-server listens (127.0.0.1), for diagnostics and benchmarks. */
+  get baseUrl(): string | undefined {
+    return this.#upstream?.server.baseUrl;
+  }
+
   #resolve(file: string): string {
     return path.resolve(this.context.baseDir, file);
   }
