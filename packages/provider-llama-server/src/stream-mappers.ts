@@ -119,6 +119,7 @@ function finishReason(reason: string): FinishReason {
 export class CompletionStreamMapper {
   readonly tokens: number[] = [];
   #done = false;
+  #pendingLogprobs: TokenLogprob[] = [];
 
   constructor(
     private readonly options: { topLogprobs: number | undefined; stopToken: number | undefined; promptTokens: number[] },
@@ -140,11 +141,14 @@ export class CompletionStreamMapper {
       return parts;
     }
     this.tokens.push(...tokens);
+    if (this.options.topLogprobs !== undefined) {
+      const entries = (chunk.completion_probabilities as unknown[] | undefined) ?? [];
+      this.#pendingLogprobs.push(...entries.map((entry) => toTokenLogprob(entry, this.options.topLogprobs!)));
+    }
     if (chunk.content) {
-      const logprobs =
-        this.options.topLogprobs !== undefined
-          ? { logprobs: ((chunk.completion_probabilities as unknown[] | undefined) ?? []).map((entry) => toTokenLogprob(entry, this.options.topLogprobs!)) }
-          : {};
+      // Logprobs of a chunk without text (a split UTF-8 sequence) go with the next text.
+      const logprobs = this.#pendingLogprobs.length ? { logprobs: this.#pendingLogprobs } : {};
+      this.#pendingLogprobs = [];
       parts.push({ type: 'text-delta', text: String(chunk.content), ...logprobs });
     }
     if (chunk.stop === true) {
@@ -161,7 +165,7 @@ export class CompletionStreamMapper {
 
   #finish(reason: FinishReason, final: Json | undefined): StreamPart {
     this.#done = true;
-    const cached = typeof final?.tokens_cached === 'number' ? final.tokens_cached : undefined;
+    // timings.cache_n: prompt tokens taken from the slot's cache instead of evaluated again.
     const timings = final?.timings as { cache_n?: number } | undefined;
     return {
       type: 'finish',
@@ -169,7 +173,7 @@ export class CompletionStreamMapper {
       usage: {
         promptTokens: this.options.promptTokens.length,
         completionTokens: this.tokens.length,
-        ...(typeof timings?.cache_n === 'number' ? { cachedPromptTokens: timings.cache_n } : cached !== undefined ? { cachedPromptTokens: cached } : {}),
+        ...(typeof timings?.cache_n === 'number' ? { cachedPromptTokens: timings.cache_n } : {}),
         ...timingsUsage(final?.timings),
       },
       context: [...this.options.promptTokens, ...this.tokens],
