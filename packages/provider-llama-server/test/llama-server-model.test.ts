@@ -38,7 +38,8 @@ describe.skipIf(noBinary)('llama-server on stories260K', () => {
     const next = await collect(model.complete({ prompt: '', context: first.finish.context!, maxTokens: 7, ...greedy }));
     const whole = await collect(model.complete({ prompt, maxTokens: 14, ...greedy }));
     expect(first.text + next.text).toBe(whole.text);
-    expect(await model.detokenize(tokens)).toBe(prompt);
+    // SentencePiece detokenizes with the leading space it tokenized the text with.
+    expect((await model.detokenize(tokens)).trimStart()).toBe(prompt);
   });
 
   it('reports cached prompt tokens and timings when a prompt repeats', async () => {
@@ -87,8 +88,8 @@ describe.skipIf(noBinary)('llama-server on stories260K', () => {
   });
 
   it('constrains output to a JSON schema', async () => {
-    const schema = { type: 'object', properties: { name: { type: 'string', maxLength: 12 } }, required: ['name'] };
-    const result = await collect(model.chat({ messages: [{ role: 'user', content: 'Lily' }], maxTokens: 40, responseFormat: { type: 'json-schema', schema }, ...greedy }));
+    const schema = { type: 'object', properties: { name: { type: 'string', maxLength: 4 } }, required: ['name'] };
+    const result = await collect(model.chat({ messages: [{ role: 'user', content: 'Lily' }], maxTokens: 120, responseFormat: { type: 'json-schema', schema }, ...greedy }));
     expect(JSON.parse(result.text)).toEqual({ name: expect.any(String) });
   });
 
