@@ -216,8 +216,14 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
       const response = await upstream.post(endpoint, body(), controller.signal);
       for await (const chunk of readSseJson(response.body!)) {
         if (chunk.error) throw upstreamError(chunk.error, 500, this.modelId);
+        // Chunks already buffered keep coming after an abort; stop at once instead.
+        if (options.signal?.aborted) break;
         yield* mapper.push(chunk);
         if (mapper.done) return;
+      }
+      if (options.signal?.aborted) {
+        yield* cancelled();
+        return;
       }
       if (!mapper.done) throw await upstream.failure(new Error('the stream ended without a final chunk'));
     } catch (error) {

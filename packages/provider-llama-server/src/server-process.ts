@@ -75,6 +75,10 @@ export class LlamaServerProcess {
     return this.#exited;
   }
 
+  get logger(): ProviderLogger {
+    return this.options.logger;
+  }
+
   /** The last lines llama-server logged, for error messages. */
   get logTail(): string {
     return this.#logTail.join('\n');

@@ -14,16 +14,26 @@ export class Upstream {
 
   /** POSTs JSON and returns the response once its status is OK (the body is not read yet). */
   async post(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.server.baseUrl}${path}`, {
+    let response: Response | undefined;
+    const send = () =>
+      fetch(`${this.server.baseUrl}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         ...(signal ? { signal } : {}),
       });
+    try {
+      response = await send();
     } catch (error) {
-      throw await this.failure(error, signal);
+      // A pooled keep-alive connection that llama-server had just closed fails before the request
+      // reached it; one retry on a fresh connection is safe then. A dead server is not retried.
+      if (signal?.aborted || this.server.exitInfo) throw await this.failure(error, signal);
+      this.server.logger.debug('retrying a request whose connection failed', { modelId: this.modelId, error: String((error as Error).cause ?? error) });
+      try {
+        response = await send();
+      } catch (retryError) {
+        throw await this.failure(retryError, signal);
+      }
     }
     if (!response.ok) throw await httpError(response, this.modelId);
     return response;

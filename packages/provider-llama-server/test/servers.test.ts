@@ -41,6 +41,7 @@ describe.skipIf(noBinary)('llama-server behind the OpenAI and Ollama servers', (
 
   it('/v1/completions: legacy logprobs follow the text; /api/generate returns logprobs and context', async () => {
     const legacy = await app.inject({ method: 'POST', url: '/v1/completions', payload: { model: 'stories', prompt: 'Once upon a time', max_tokens: 6, temperature: 0, logprobs: 2 } });
+    expect(legacy.statusCode, legacy.body).toBe(200);
     const choice = legacy.json().choices[0];
     expect(choice.logprobs.tokens.join('')).toBe(choice.text);
     expect(Object.keys(choice.logprobs.top_logprobs[0])).toHaveLength(2);
