@@ -1,5 +1,5 @@
 import type { BaseProvider } from '../provider/base-provider.js';
-import type { FinishReason, StreamPart, ToolCall, Usage } from '../provider/types.js';
+import type { FinishReason, StreamPart, TokenLogprob, ToolCall, Usage } from '../provider/types.js';
 import type { AcquireOptions, ModelLease, ModelRouter } from './model-router.js';
 
 export interface ModelStream {
@@ -87,6 +87,8 @@ export interface CollectedResponse {
   usage: Usage;
   stopSequence?: string;
   context?: number[];
+  /** Log-probabilities of the generated tokens, when the request asked for them. */
+  logprobs?: TokenLogprob[];
 }
 
 /** Reads a stream to its end. Tool-call deltas are folded into whole calls. */
@@ -94,10 +96,12 @@ export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<C
   let text = '';
   let reasoning = '';
   const calls = new Map<number, ToolCall>();
+  let logprobs: TokenLogprob[] | undefined;
   for await (const part of parts) {
     switch (part.type) {
       case 'text-delta':
         text += part.text;
+        if (part.logprobs) (logprobs ??= []).push(...part.logprobs);
         break;
       case 'reasoning-delta':
         reasoning += part.text;
@@ -122,6 +126,7 @@ export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<C
           usage: part.usage,
           ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
           ...(part.context ? { context: part.context } : {}),
+          ...(logprobs ? { logprobs } : {}),
         };
     }
   }
