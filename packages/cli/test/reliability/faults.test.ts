@@ -76,7 +76,7 @@ describe('client disconnects', () => {
 });
 
 describe('model files that change between loads', () => {
-  it('a deleted, then corrupted, then truncated model file gives a clean 503 each time, and the model comes back when the file does', async () => {
+  it('a deleted, then corrupted, then truncated model file gives a clean 422 each time (permanent until fixed: not retried), and the model comes back when the file does', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'heylook-faults-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'model.gguf');
@@ -94,17 +94,17 @@ describe('model files that change between loads', () => {
     const good = await readFile(file);
     await rm(file);
     const missing = await ask();
-    expect(missing.statusCode).toBe(503);
+    expect(missing.statusCode).toBe(422);
     expect(missing.json().error).toMatch(/not found: .*model\.gguf/);
 
     await writeFile(file, Buffer.concat([Buffer.from('NOTAGGUF'), good.subarray(8)]));
     const corrupted = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: chat('volatile') });
-    expect(corrupted.statusCode).toBe(503);
-    expect(corrupted.json().error).toMatchObject({ code: 'model_load_failed', type: 'server_error' });
+    expect(corrupted.statusCode).toBe(422);
+    expect(corrupted.json().error).toMatchObject({ code: 'model_load_failed', type: 'invalid_request_error' });
 
     await writeFile(file, good.subarray(0, Math.floor(good.length / 2)));
     const truncated = await ask();
-    expect(truncated.statusCode).toBe(503);
+    expect(truncated.statusCode).toBe(422);
 
     await writeFile(file, good);
     const back = await ask();
