@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fixturesDir } from '@heylook/core/testing';
+
+export interface HeylookServer {
+  url: string;
+  model: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `heylook serve` from the workspace's CLI on stories260K, with a context large enough for
+ * the agents' prompts (40-50 KB of text, ~20k tokens of this model's 512-token vocabulary)
+ * and greedy decoding by default, since the clients send no temperature.
+ */
+export async function startHeylook(): Promise<HeylookServer> {
+  const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('@heylook/cli/package.json')), 'dist', 'bin.js');
+  const dir = await mkdtemp(path.join(tmpdir(), 'heylook-agents-'));
+  const model = 'stories260K';
+  await writeFile(
+    path.join(dir, 'models.yaml'),
+    [
+      `default_model: ${model}`,
+      'models:',
+      `  - id: ${model}`,
+      '    provider: gguf',
+      '    config:',
+      `      model_path: ${path.join(fixturesDir, 'stories260K.gguf')}`,
+      '      n_ctx: 32768',
+      '      n_threads: 1',
+      '      parallel: 1',
+      '      temperature: 0',
+      '      max_tokens: 64',
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(process.execPath, [bin, 'serve', '--port', '0', '--log-level', 'info'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`heylook did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /heylook is listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(() => reject(new Error(`heylook exited:\n${output}`)));
+  });
+  return {
+    url,
+    model,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
