@@ -7,6 +7,8 @@ import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { completionsRoute } from './routes/completions.js';
 import { embeddingsRoute } from './routes/embeddings.js';
 import { modelsRoutes } from './routes/models.js';
+import { responsesRoutes } from './routes/responses.js';
+import { ResponseStore } from './response-store.js';
 
 /** The /v1 routes in their own encapsulated scope, so their error handler is OpenAI's only. */
 async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Promise<void> {
@@ -48,6 +50,7 @@ async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Prom
   chatCompletionsRoute(app, options);
   completionsRoute(app, options);
   embeddingsRoute(app, options);
+  responsesRoutes(app, options, new ResponseStore(options.responseStore));
 }
 
 /** The OpenAI-compatible API under /v1. */

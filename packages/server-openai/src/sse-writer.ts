@@ -28,8 +28,10 @@ export class SseWriter {
     this.#timer.unref();
   }
 
-  send(data: object | string): void {
-    this.#write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  /** One event; `event` names it (`event: <name>` line), as typed SSE streams such as the Responses API do. */
+  send(data: object | string, event?: string): void {
+    const payload = typeof data === 'string' ? data : JSON.stringify(data);
+    this.#write(`${event ? `event: ${event}\n` : ''}data: ${payload}\n\n`);
   }
 
   end(): void {
