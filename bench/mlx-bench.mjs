@@ -3,19 +3,16 @@
 // Run after `pnpm build:native && pnpm build`: node bench/mlx-bench.mjs
 // Installs mlx-lm into bench/.mlx-lm (git-ignored) on first use.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestModel, fixturesDir } from '../packages/core/dist/testing/index.js';
 import mlxProvider from '../packages/provider-mlx/dist/index.js';
+import { installMlxLm } from './install-mlx-lm.mjs';
 import { makeRandomLlama } from './make-random-llama.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const pythonPath = path.join(here, '.mlx-lm');
-if (!existsSync(path.join(pythonPath, 'mlx_lm'))) {
-  execFileSync('python3', ['-m', 'pip', 'install', '-q', '--target', pythonPath, 'mlx==0.32.4', 'mlx-cpu==0.32.4', 'mlx-lm==0.32.2'], { stdio: 'inherit' });
-}
+const pythonPath = installMlxLm();
 const prompt = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. '.repeat(12);
 const maxTokens = 200;
 

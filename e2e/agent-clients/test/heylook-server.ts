@@ -34,7 +34,6 @@ export async function startHeylook(): Promise<HeylookServer> {
       '      n_threads: 1',
       '      parallel: 1',
       '      temperature: 0',
-      '      max_tokens: 64',
       '',
     ].join('\n'),
   );

@@ -26,8 +26,12 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
       .strict()
       .version(VERSION)
       .help()
+      // Use the terminal's width (yargs wraps at 80 by default), capped so lines stay readable.
+      .wrap(Math.min(120, process.stdout.columns || 80))
       .fail((message, error) => {
-        throw error ?? new CliError(`${message}\nRun \`heylook --help\` for usage.`, 2);
+        // yargs wraps errors thrown by `coerce` in its own YError: report them as usage errors.
+        if (error && error.name !== 'YError') throw error;
+        throw new CliError(`${error?.message ?? message}\nRun \`heylook --help\` for usage.`, 2);
       })
       .parseAsync();
   } catch (error) {

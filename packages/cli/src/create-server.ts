@@ -1,9 +1,26 @@
-import type { ModelRouter } from '@heylook/core';
+import { isHeylookError, type ModelRouter } from '@heylook/core';
+import anthropicServer from '@heylook/server-anthropic';
 import ollamaServer from '@heylook/server-ollama';
 import openaiServer from '@heylook/server-openai';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 
-export type ApiSelection = 'both' | 'openai' | 'ollama';
+/** Logs each request once, when it completes (method, url, status, time), not also when it arrives. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const fields = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else reply.log.info(fields, `${request.method} ${request.url} ${reply.statusCode}`);
+  }
+}
+
+/** Which APIs to serve: every one (`all`; `both` is its old name) or just one. */
+export type ApiSelection = 'all' | 'both' | 'openai' | 'ollama' | 'anthropic';
+
+export function servesApi(selection: ApiSelection, api: 'openai' | 'ollama' | 'anthropic'): boolean {
+  return selection === 'all' || selection === 'both' || selection === api;
+}
 
 export interface CreateServerOptions {
   router: ModelRouter;
@@ -14,9 +31,9 @@ export interface CreateServerOptions {
 
 export const VERSION = '0.1.0';
 
-/** The one fastify app `serve` runs and the tests start: both APIs on one port, plus /health. */
-export async function createServer({ router, api = 'both', apiKeys = [], logger = false }: CreateServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: 64 * 1024 * 1024, forceCloseConnections: 'idle' });
+/** The one fastify app `serve` runs and the tests start: every API on one port, plus /health. */
+export async function createServer({ router, api = 'all', apiKeys = [], logger = false }: CreateServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger, logController: new OneLinePerRequest(), bodyLimit: 64 * 1024 * 1024, forceCloseConnections: 'idle' });
   app.get('/health', async () => ({
     status: 'ok',
     version: VERSION,
@@ -34,10 +51,13 @@ export async function createServer({ router, api = 'both', apiKeys = [], logger 
         pinned: model.pinned,
       })),
   }));
-  if (api !== 'ollama') await app.register(openaiServer, { router, apiKeys });
-  if (api !== 'openai') await app.register(ollamaServer, { router, apiKeys });
+  if (servesApi(api, 'openai')) await app.register(openaiServer, { router, apiKeys });
+  if (servesApi(api, 'ollama')) await app.register(ollamaServer, { router, apiKeys });
+  if (servesApi(api, 'anthropic')) await app.register(anthropicServer, { router, apiKeys });
+  // Claude Code probes `HEAD /` before its first request; the Ollama API answers it when served.
+  if (!servesApi(api, 'ollama')) app.route({ method: ['GET', 'HEAD'], url: '/', handler: async () => ({ status: 'ok' }) });
   router.on('load-end', ({ modelId, durationMs, error }) => {
-    if (error) app.log.error({ model: modelId, err: error }, 'model failed to load');
+    if (error) app.log.error({ model: modelId, ...(isHeylookError(error) ? {} : { err: error }) }, `model failed to load: ${error instanceof Error ? error.message : String(error)}`);
     else app.log.info({ model: modelId, ms: Math.round(durationMs) }, 'model loaded');
   });
   router.on('unload', ({ modelId, reason }) => app.log.info({ model: modelId, reason }, 'model unloaded'));

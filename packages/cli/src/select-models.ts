@@ -40,7 +40,10 @@ export async function selectModels(options: SelectOptions): Promise<ModelSelecti
   if (configPath) {
     try {
       const config = await loadConfigFile(configPath);
-      return { models: config.models, config, origin: configPath, warnings: config.warnings };
+      const empty = config.models.some((model) => model.enabled)
+        ? []
+        : [`${configPath} lists no enabled models, so nothing will be served. Add some with \`heylook init DIR\` or edit the file.`];
+      return { models: config.models, config, origin: configPath, warnings: [...config.warnings, ...empty] };
     } catch (error) {
       if (isHeylookError(error)) throw new CliError(error.message);
       throw error;
@@ -111,10 +114,20 @@ export async function checkModels(registry: ProviderRegistry, models: ModelEntry
   const warnings: string[] = [];
   for (const entry of models.filter((model) => model.enabled)) {
     if (!registry.has(entry.provider)) {
+      const known = registry.list().flatMap((provider) => [provider.providerId, ...provider.aliases]);
+      const guess = closest(entry.provider, known);
       warnings.push(
-        `Model "${entry.id}" needs provider "${entry.provider}", which is not installed: add @heylook/provider-${entry.provider} to your project's dependencies.`,
+        guess
+          ? `Model "${entry.id}" (${entry.source}) names provider "${entry.provider}", which is not installed. Did you mean "${guess}"?`
+          : `Model "${entry.id}" needs provider "${entry.provider}", which is not installed: add @heylook/provider-${entry.provider} to your project's dependencies.`,
       );
       continue;
+    }
+    // Every provider so far reads its weights from `model_path`; a missing one fails only at
+    // the first request otherwise.
+    const modelPath = entry.config.model_path;
+    if (typeof modelPath === 'string' && !existsSync(path.resolve(entry.baseDir, modelPath))) {
+      warnings.push(`Model "${entry.id}" (${entry.source}): model_path ${path.resolve(entry.baseDir, modelPath)} does not exist; its requests will fail until it does.`);
     }
     try {
       warnings.push(...parseProviderConfig(await registry.get(entry.provider), entry).warnings);
@@ -124,4 +137,26 @@ export async function checkModels(registry: ProviderRegistry, models: ModelEntry
     }
   }
   return warnings;
+}
+
+/** The known name within two edits of `name`, for "did you mean". */
+function closest(name: string, known: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -31,7 +31,7 @@ const chatBody = (model: string) =>
   JSON.stringify({ model, messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 8, temperature: 0 });
 
 describe('heylook serve', () => {
-  it('serves a models.yaml on both APIs, reports health, and stops cleanly on SIGTERM mid-request', async () => {
+  it('serves a models.yaml on every API, reports health, and stops cleanly on SIGTERM mid-request', async () => {
     const { dir, env } = await workspace();
     await writeFile(
       path.join(dir, 'models.yaml'),
@@ -61,6 +61,10 @@ describe('heylook serve', () => {
       await fetch(`${cli.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options: { num_predict: 6, temperature: 0 } }) })
     ).json()) as { response: string };
     expect(ollama.response).toBe(', there was a little g');
+    const anthropic = (await (
+      await fetch(`${cli.url}/v1/messages?beta=true`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: chatBody('stories') })
+    ).json()) as { usage: { output_tokens: number } };
+    expect(anthropic.usage.output_tokens).toBe(8);
 
     // A streaming request in flight when SIGTERM arrives still finishes.
     const response = await fetch(`${cli.url}/v1/completions`, {
@@ -83,6 +87,17 @@ describe('heylook serve', () => {
     const models = (await (await fetch(`${cli.url}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data.map((model) => model.id)).toEqual(['stories260K']);
     expect((await fetch(`${cli.url}/api/tags`)).status).toBe(404);
+    expect((await fetch(`${cli.url}/v1/messages`, { method: 'POST', body: chatBody('stories260K') })).status).toBe(404);
+  });
+
+  it('serves only the Anthropic API with --api anthropic, and answers the HEAD / probe Claude Code sends', async () => {
+    const { dir, env } = await workspace();
+    const cli = await serve(['--model', storiesPath, '--api', 'anthropic'], { cwd: dir, env });
+    expect(cli.output()).toContain(`${cli.url}/v1/messages`);
+    expect((await fetch(cli.url, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${cli.url}/v1/models`)).status).toBe(404);
+    const response = await fetch(`${cli.url}/v1/messages`, { method: 'POST', body: chatBody('stories260K') });
+    expect(((await response.json()) as { stop_reason: string }).stop_reason).toBe('max_tokens');
   });
 
   it('discovers models in an Ollama store laid out like the real one', async () => {
@@ -189,7 +204,7 @@ describe('heylook init, ls and providers', () => {
   it('lists the bundled gguf provider', async () => {
     const { dir, env } = await workspace();
     const providers = await runCli(['providers'], { cwd: dir, env });
-    expect(providers.stdout).toMatch(/gguf\s+@heylook\/provider-gguf\s+0\.1\.0\s+v1\s+.*ok/);
+    expect(providers.stdout).toMatch(/gguf\s+@heylook\/provider-gguf\s+0\.1\.0\s+v1\s+.*ready/);
   });
 
   it('runs a one-shot prompt in-process', async () => {

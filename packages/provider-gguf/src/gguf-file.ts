@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCodes, HeylookError, type ModelInfo } from '@heylook/core';
 import { GgmlType, GgufFileType, GgufInsights, readGgufFileInfo, type GgufFileInfo } from 'node-llama-cpp';
@@ -135,4 +135,13 @@ function flatten(value: Record<string, unknown>, prefix: string, into: Record<st
       into[name] = typeof item === 'bigint' ? Number(item) : item;
     }
   }
+}
+
+/** The template the config puts in place of the file's (chat_format_template, chat_format), as listings show it. */
+export async function withConfiguredTemplate(info: ModelInfo, config: GgufConfig, baseDir: string): Promise<ModelInfo> {
+  if (config.chat_format_template) {
+    const chatTemplate = await readFile(path.resolve(baseDir, config.chat_format_template), 'utf8').catch(() => undefined);
+    if (chatTemplate !== undefined) return { ...info, chatTemplate };
+  }
+  return config.chat_format ? { ...info, chatFormat: config.chat_format } : info;
 }

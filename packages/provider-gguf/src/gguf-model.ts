@@ -21,6 +21,7 @@ import {
   type ModelInfo,
   type ProviderCapabilities,
   type StreamPart,
+  type TokenizeOptions,
   type ToolDefinition,
 } from '@heylook/core';
 import {
@@ -39,12 +40,17 @@ import {
   type LlamaGrammar,
   type LlamaModel,
   type Token,
+  type TokenBias,
 } from 'node-llama-cpp';
 import { createChatFormat } from './chat-formats.js';
 import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import type { GgufConfig } from './gguf-config.js';
-import { assertGgufFile, describeHeader, resolveModelPath } from './gguf-file.js';
+import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
+import { grammarChatWrapper } from './grammar-chat-wrapper.js';
+import { createJsonSchemaGrammar } from './json-schema-grammar.js';
 import { sharedLlama } from './llama-instance.js';
+import { requestGrammar } from './request-grammar.js';
+import { toTokenBias } from './to-token-bias.js';
 
 /** Below this file size one thread is fastest: thread sync costs more than the tiny matmuls (README). */
 const smallModelBytes = 64 * 1024 * 1024;
@@ -95,6 +101,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       tokenize: true,
       tools: true,
       jsonSchema: true,
+      grammar: true,
+      logitBias: true,
       vision: false,
       maxParallel: this.config.parallel,
     };
@@ -183,26 +191,25 @@ export class GgufModel extends BaseProvider<GgufConfig> {
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     const loaded = this.#requireLoaded();
     assertCanChat(this, request);
-    const forcedTools = this.#forcedTools(request);
-    const offersTools = !forcedTools && request.toolChoice !== 'none' && (request.tools?.length ?? 0) > 0;
+    const { forcedTools, offersTools, history, functions, promptTokens } = this.#chatPrompt(loaded, request);
     if (offersTools && request.responseFormat && request.responseFormat.type !== 'text') {
       throw new HeylookError(errorCodes.invalidRequest, 'response_format and tools cannot be combined for gguf models; send one of them.', {
         param: 'response_format',
       });
     }
-    const messages = forcedTools ? withToolInstruction(request.messages, forcedTools) : request.messages;
-    const history = toChatHistory(messages);
-    const functions = offersTools ? toChatFunctions(request.tools!) : undefined;
-    const promptTokens = loaded.chatWrapper
-      .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
-      .contextText.tokenize(loaded.model.tokenizer);
 
-    return this.#stream(loaded, promptTokens, request, options, async (sequence, hooks) => {
-      const grammar = forcedTools ? await this.#toolGrammar(loaded, forcedTools) : await this.#grammar(loaded, request);
-      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: false });
+    const constrained = !!forcedTools || isConstrained(request);
+    const requested = forcedTools ? this.#toolGrammar(loaded, forcedTools) : requestGrammar(loaded.llama, request);
+    const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
+    // Under a grammar only the grammar (or the length limit) ends the answer: a stop string would cut it open.
+    const stops = constrained ? [] : this.#stopStrings(request);
+    return this.#stream(loaded, promptTokens, request, options, stops, async (sequence, hooks) => {
+      const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
+      const chatWrapper = constrained ? grammarChatWrapper(loaded.chatWrapper) : loaded.chatWrapper;
+      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
       try {
         const common = {
-          ...this.#sampling(loaded, request, promptTokens.length),
+          ...this.#sampling(loaded, request, promptTokens.length, constrained, tokenBias),
           signal: hooks.signal,
           stopOnAbortSignal: true,
           onToken: hooks.onTokens,
@@ -237,6 +244,23 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     });
   }
 
+  override async countChatTokens(request: ChatRequest): Promise<number> {
+    return this.#chatPrompt(this.#requireLoaded(), request).promptTokens.length;
+  }
+
+  /** The chat prompt as chat() evaluates it: template, tool documentation or forced-tool instruction included. */
+  #chatPrompt(loaded: Loaded, request: ChatRequest) {
+    const forcedTools = this.#forcedTools(request);
+    const offersTools = !forcedTools && request.toolChoice !== 'none' && (request.tools?.length ?? 0) > 0;
+    const messages = forcedTools ? withToolInstruction(request.messages, forcedTools) : request.messages;
+    const history = toChatHistory(messages);
+    const functions = offersTools ? toChatFunctions(request.tools!) : undefined;
+    const promptTokens = loaded.chatWrapper
+      .generateContextState({ chatHistory: history, ...(functions ? { availableFunctions: functions, documentFunctionParams: true } : {}) })
+      .contextText.tokenize(loaded.model.tokenizer);
+    return { forcedTools, offersTools, history, functions, promptTokens };
+  }
+
   override complete(request: CompletionRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     const loaded = this.#requireLoaded();
     const { model } = loaded;
@@ -251,22 +275,28 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         param: 'suffix',
       });
     }
-    return this.#stream(loaded, promptTokens, request, options, async (sequence, hooks) => {
+    const constrained = isConstrained(request);
+    const requested = requestGrammar(loaded.llama, request);
+    const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
+    // A JSON-schema grammar ends in newlines that LlamaChat trims; here they are cut as a stop string.
+    const stops = constrained ? (requested?.stopGenerationTriggers.filter((trigger) => typeof trigger === 'string') ?? []) : this.#stopStrings(request);
+    return this.#stream(loaded, promptTokens, request, options, stops, async (sequence, hooks) => {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       try {
-        const grammar = await this.#grammar(loaded, request);
+        const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
         // Text comes from tokens, detokenized after the tokens before them, so a continuation
         // keeps its leading space and a character split over tokens is never cut in half.
         const detokenizer = new IncrementalDetokenizer(model, input);
+        const sampling = this.#sampling(loaded, request, promptTokens.length, constrained, tokenBias);
         const generation = {
-          ...this.#sampling(loaded, request, promptTokens.length),
+          ...sampling,
           signal: hooks.signal,
           stopOnAbortSignal: true,
           onToken: (tokens: Token[]) => {
             hooks.onTokens(tokens);
             hooks.onText(detokenizer.push(tokens));
           },
-          ...(grammar ? { grammar } : {}),
+          ...(grammar ? { grammar, customStopTriggers: [...sampling.customStopTriggers, ...grammar.stopGenerationTriggers] } : {}),
         };
         const response =
           request.suffix !== undefined
@@ -310,12 +340,24 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     return run;
   }
 
-  override async tokenize(text: string): Promise<number[]> {
-    return [...this.#requireLoaded().model.tokenize(text)];
+  override async tokenize(text: string, options: TokenizeOptions = {}): Promise<number[]> {
+    const { model } = this.#requireLoaded();
+    const tokens = [...model.tokenize(text, options.parseSpecial ?? false)];
+    const bos = model.tokens.bos;
+    return options.addSpecial && model.tokens.shouldPrependBosToken && bos !== null ? [bos, ...tokens] : tokens;
   }
 
   override async detokenize(tokens: number[]): Promise<string> {
-    return this.#requireLoaded().model.detokenize(tokens as Token[]);
+    const { model } = this.#requireLoaded();
+    // llama.cpp aborts the process on an id outside the vocabulary: check first.
+    const vocabularySize = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+    const bad = tokens.find((token) => !Number.isInteger(token) || token < 0 || token >= vocabularySize);
+    if (bad !== undefined) {
+      throw new HeylookError(errorCodes.invalidRequest, `Token ${bad} is not a token id of "${this.modelId}" (0 to ${vocabularySize - 1}).`, {
+        param: 'tokens',
+      });
+    }
+    return model.detokenize(tokens as Token[]);
   }
 
   override async countTokens(text: string): Promise<number> {
@@ -324,7 +366,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
   override async info(): Promise<ModelInfo> {
     const loaded = this.#requireLoaded();
-    return { ...describeHeader(loaded.model.fileInfo, this.modelPath, loaded.fileSize), contextLength: loaded.context.contextSize };
+    const info = await withConfiguredTemplate(describeHeader(loaded.model.fileInfo, this.modelPath, loaded.fileSize), this.config, this.context.baseDir);
+    return { ...info, contextLength: loaded.context.contextSize };
   }
 
   /** The shared streaming loop of chat and complete. Checks the prompt fits before anything streams. */
@@ -333,6 +376,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     promptTokens: readonly Token[],
     request: GenerationOptions,
     options: GenerateCallOptions,
+    stops: string[],
     generate: Generate,
     returnContext = false,
   ): AsyncIterable<StreamPart> {
@@ -344,7 +388,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, promptTokens, request, options, generate, returnContext);
+    return this.#generate(loaded, promptTokens, request, options, stops, generate, returnContext);
   }
 
   async *#generate(
@@ -352,6 +396,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     promptTokens: readonly Token[],
     request: GenerationOptions,
     options: GenerateCallOptions,
+    stopStrings: string[],
     generate: Generate,
     returnContext: boolean,
   ): AsyncGenerator<StreamPart> {
@@ -365,7 +410,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     let firstTokenAt: number | undefined;
     let cachedTokens = lease.reused;
     // Stop strings are matched here, not by node-llama-cpp, so the text before a stop is kept exactly.
-    const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
+    const stops = new StopMatcher(stopStrings);
     const toolIds = new Map<number, string>();
     const toolId = (index: number) => {
       let id = toolIds.get(index);
@@ -405,6 +450,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         stream.push({
           type: 'finish',
           reason: stops.stopped ? 'stop' : finishReason(result.stopReason, options.signal),
+          ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
           usage: {
             promptTokens: promptTokens.length,
             completionTokens: generated.length,
@@ -426,20 +472,28 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     }
   }
 
-  /** node-llama-cpp options for a request; without max_tokens, generation stops when the context is full. */
-  #sampling(loaded: Loaded, request: GenerationOptions, promptLength: number) {
+  /**
+   * node-llama-cpp options for a request; without max_tokens, generation stops when the context
+   * is full. Under a grammar no stop token applies: BOS or a configured stop token would end an
+   * open JSON string with finish reason `stop`.
+   */
+  #sampling(loaded: Loaded, request: GenerationOptions, promptLength: number, constrained: boolean, tokenBias: TokenBias | undefined) {
     const config = this.config;
     const temperature = request.temperature ?? config.temperature ?? 0.8;
     const repeat = request.repeatPenalty ?? config.repeat_penalty ?? config.repetition_penalty;
     const presence = request.presencePenalty ?? config.presence_penalty;
     const frequency = request.frequencyPenalty ?? config.frequency_penalty;
     const penalize = (repeat !== undefined && repeat !== 1) || !!presence || !!frequency;
-    const stopTokens = [...config.stop_tokens, ...(config.stop_on_bos && loaded.model.tokens.bos !== null ? [loaded.model.tokens.bos] : [])];
+    const stopTokens = constrained
+      ? []
+      : [...config.stop_tokens, ...(config.stop_on_bos && loaded.model.tokens.bos !== null ? [loaded.model.tokens.bos] : [])];
     const seed = request.seed ?? config.seed;
     const topK = request.topK ?? config.top_k;
     const topP = request.topP ?? config.top_p;
     const minP = request.minP ?? config.min_p;
-    const maxTokens = request.maxTokens ?? config.max_tokens ?? loaded.context.contextSize - promptLength;
+    // Clamped to the room left in the context, like mlx: clients such as Claude Code ask for 32000.
+    const maxTokens = Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, loaded.context.contextSize - promptLength);
+    const customStopTriggers: (string | Token)[][] = stopTokens.map((token) => [token as Token]);
     return {
       temperature,
       topK,
@@ -455,26 +509,20 @@ export class GgufModel extends BaseProvider<GgufConfig> {
             lastTokens: request.repeatLastN ?? 64,
           }
         : (false as const),
-      customStopTriggers: stopTokens.map((token) => [token as Token]),
+      customStopTriggers,
+      ...(tokenBias ? { tokenBias } : {}),
     };
   }
 
-  async #grammar(loaded: Loaded, request: GenerationOptions): Promise<LlamaGrammar | undefined> {
-    const format = request.responseFormat;
-    if (!format || format.type === 'text') return undefined;
-    if (format.type === 'json') {
-      this.#jsonGrammar ??= loaded.llama.getGrammarFor('json');
-      return this.#jsonGrammar;
-    }
-    try {
-      return await loaded.llama.createGrammarForJsonSchema(format.schema as never);
-    } catch (error) {
-      throw new HeylookError(
-        errorCodes.invalidRequest,
-        `The JSON schema in response_format cannot be enforced: ${messageOf(error)}. Use a simpler schema (objects, arrays, strings, numbers, enums, anyOf).`,
-        { param: 'response_format', cause: error },
-      );
-    }
+  #stopStrings(request: GenerationOptions): string[] {
+    return [...this.config.stop, ...(request.stop ?? [])];
+  }
+
+  /** llama.cpp's JSON grammar for JSON mode, read once per load. */
+  async #jsonModeGrammar(loaded: Loaded, request: GenerationOptions): Promise<LlamaGrammar | undefined> {
+    if (request.responseFormat?.type !== 'json') return undefined;
+    this.#jsonGrammar ??= loaded.llama.getGrammarFor('json');
+    return this.#jsonGrammar;
   }
 
   /** Tools the model must call (tool_choice required or a named function), or undefined. */
@@ -494,7 +542,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
    * A forced call is generated under a grammar: the arguments object of the one tool, or
    * `{"name": ..., "arguments": ...}` choosing among several. It always parses.
    */
-  async #toolGrammar(loaded: Loaded, tools: ToolDefinition[]): Promise<LlamaGrammar> {
+  #toolGrammar(loaded: Loaded, tools: ToolDefinition[]): LlamaGrammar {
     const argumentsSchema = (tool: ToolDefinition) => tool.parameters ?? { type: 'object', properties: {} };
     const schema =
       tools.length === 1
@@ -506,14 +554,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
               required: ['name', 'arguments'],
             })),
           };
-    try {
-      return await loaded.llama.createGrammarForJsonSchema(schema as never);
-    } catch (error) {
-      throw new HeylookError(errorCodes.invalidRequest, `A tool's parameters schema cannot be enforced: ${messageOf(error)}.`, {
-        param: 'tools',
-        cause: error,
-      });
-    }
+    return createJsonSchemaGrammar(loaded.llama, schema, 'tools');
   }
 
   async #embeddingContext(): Promise<LlamaEmbeddingContext> {
@@ -606,6 +647,11 @@ class IncrementalDetokenizer {
     this.#pending = [];
     return text;
   }
+}
+
+/** Whether a grammar shapes the output (JSON mode, a JSON schema or a GBNF grammar). */
+function isConstrained(request: GenerationOptions): boolean {
+  return request.grammar !== undefined || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
 }
 
 function maxEmbedTokens(loaded: Loaded): number {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ProviderPlugin } from '@heylook/core';
 import { ggufConfigSchema, type GgufConfig } from './gguf-config.js';
-import { describeHeader, estimateMemory, hasGgufMagic, readHeader, resolveModelPath } from './gguf-file.js';
+import { describeHeader, estimateMemory, hasGgufMagic, readHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
 import { GgufModel } from './gguf-model.js';
 
 export const VERSION = '0.1.0';
@@ -18,7 +18,7 @@ export function createGgufProvider(): ProviderPlugin<GgufConfig> {
     describe: async (config, context) => {
       const file = resolveModelPath(config, context.baseDir);
       const header = await readHeader(file);
-      return describeHeader(header, file, (await stat(file)).size);
+      return withConfiguredTemplate(describeHeader(header, file, (await stat(file)).size), config, context.baseDir);
     },
     canServe: hasGgufMagic,
   };

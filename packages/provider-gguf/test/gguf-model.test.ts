@@ -54,6 +54,20 @@ describe('gguf raw completion on stories260K', () => {
     const result = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 100, stop: ['Lily'], ...greedy }));
     expect(result.text).toBe(', there was a little girl named ');
     expect(result.finish.reason).toBe('stop');
+    expect(result.finish.stopSequence).toBe('Lily');
+  });
+
+  it('clamps max tokens to the room left in the context instead of shifting it', async () => {
+    const small = createStories({ n_ctx: 128, stop_on_bos: false }, 'stories-small');
+    await small.load();
+    try {
+      const result = await collect(small.complete({ prompt: 'Once upon a time', maxTokens: 32000, ...greedy }));
+      expect(result.finish.reason).toBe('length');
+      const { contextLength } = await small.info();
+      expect(result.finish.usage.promptTokens + result.finish.usage.completionTokens).toBe(contextLength);
+    } finally {
+      await small.unload();
+    }
   });
 
   it('reports length when max tokens is reached', async () => {
@@ -143,6 +157,20 @@ describe('gguf chat, structured output and tools', () => {
     expect(result.text.length).toBeGreaterThan(0);
     expect(result.finish.usage.completionTokens).toBeGreaterThan(0);
     expect(result.finish.usage.promptTokens).toBeGreaterThan(10);
+    expect(result.finish.stopSequence).toBeUndefined();
+  });
+
+  it('counts the tokens of a chat prompt exactly as chat evaluates them', async () => {
+    const request = {
+      messages: [
+        { role: 'system' as const, content: 'You tell stories.' },
+        { role: 'user' as const, content: 'Tell me about a dog.' },
+      ],
+      maxTokens: 1,
+      ...greedy,
+    };
+    const result = await collect(model.chat(request));
+    expect(await model.countChatTokens(request)).toBe(result.finish.usage.promptTokens);
   });
 
   it('reuses the first turn when a follow-up extends the conversation', async () => {

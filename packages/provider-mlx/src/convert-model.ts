@@ -16,9 +16,9 @@ export interface ConvertOptions {
 }
 
 /**
- * Turns a Hugging Face Llama-family folder into an MLX folder, optionally quantized, as
+ * Turns a Hugging Face folder of a supported architecture into an MLX folder, optionally quantized, as
  * `mlx_lm.convert` does: quantized weights in model.safetensors, `quantization` in config.json,
- * tokenizer and template files copied.
+ * tokenizer and template files copied. Per-expert MoE weights are stacked into switch_mlp as mlx-lm does.
  */
 export async function convertModel(source: string, destination: string, options: ConvertOptions = {}): Promise<void> {
   const { raw, native } = await readModelConfig(source);

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCodes, HeylookError, type ModelInfo } from '@heylook/core';
+import { readChatTemplate } from './mlx-tokenizer.js';
+import { architectureSettings, supportedModelTypes, textModelConfig, type ArchitectureKeys } from './mlx-architecture.js';
 
-export const supportedModelTypes = ['llama', 'mistral', 'qwen2', 'qwen3'];
-
-interface HfConfig {
+interface HfConfig extends ArchitectureKeys {
   model_type?: string;
   hidden_size?: number;
   num_hidden_layers?: number;
@@ -14,25 +14,14 @@ interface HfConfig {
   head_dim?: number;
   vocab_size?: number;
   rms_norm_eps?: number;
-  rope_theta?: number;
-  rope_scaling?: {
-    type?: string;
-    rope_type?: string;
-    factor?: number;
-    low_freq_factor?: number;
-    high_freq_factor?: number;
-    original_max_position_embeddings?: number;
-    beta_fast?: number;
-    beta_slow?: number;
-    mscale?: number;
-    mscale_all_dim?: number;
-  } | null;
   tie_word_embeddings?: boolean;
   max_position_embeddings?: number;
   torch_dtype?: string;
-  quantization?: { bits?: number; group_size?: number };
+  /** bits and group_size, plus per-layer exceptions: `"model.layers.0.mlp.gate": { bits: 8, group_size: 64 }`. */
+  quantization?: { bits?: number; group_size?: number } & Record<string, unknown>;
   bos_token_id?: number;
   eos_token_id?: number | number[];
+  text_config?: Record<string, unknown>;
 }
 
 /** config.json, checked, and the shape the native decoder needs. */
@@ -49,22 +38,17 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
       param: 'model_path',
     });
   }
+  if (raw.model_type && supportedModelTypes.includes(raw.model_type)) raw = textModelConfig(raw);
   if (!raw.model_type || !supportedModelTypes.includes(raw.model_type)) {
     throw new HeylookError(
-      errorCodes.invalidModelFile,
+      errorCodes.unsupportedModel,
       `${dir}: model_type "${raw.model_type}" is not supported by the mlx provider (supported: ${supportedModelTypes.join(', ')}).`,
       { param: 'model_path' },
     );
   }
-  const scaling = raw.rope_scaling;
-  const scalingType = scaling?.rope_type ?? scaling?.type;
-  if (scaling && scalingType !== 'linear' && scalingType !== 'default' && scalingType !== 'llama3' && scalingType !== 'yarn') {
-    throw new HeylookError(errorCodes.invalidModelFile, `${dir}: rope_scaling type "${scalingType}" is not supported by the mlx provider yet (supported: linear, llama3, yarn).`, {
-      param: 'model_path',
-    });
-  }
   const heads = raw.num_attention_heads ?? 0;
-  const headDim = raw.head_dim ?? (raw.hidden_size ?? 0) / heads;
+  // Phi-3 has no head_dim key (mlx-lm ignores one there too).
+  const headDim = raw.model_type === 'phi3' ? (raw.hidden_size ?? 0) / heads : (raw.head_dim ?? (raw.hidden_size ?? 0) / heads);
   const native = {
     model_type: raw.model_type,
     hidden_size: raw.hidden_size,
@@ -73,14 +57,12 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
     num_key_value_heads: raw.num_key_value_heads ?? heads,
     head_dim: headDim,
     vocab_size: raw.vocab_size,
-    rms_norm_eps: raw.rms_norm_eps ?? 1e-5,
-    rope_theta: raw.rope_theta ?? 10000,
-    rope_scale: scalingType === 'linear' ? (scaling?.factor ?? 1) : 1,
+    rms_norm_eps: raw.rms_norm_eps ?? (raw.model_type === 'gemma3_text' ? 1e-6 : 1e-5),
+    ...architectureSettings(raw, headDim, dir),
     tie_word_embeddings: raw.tie_word_embeddings ?? false,
     quantization_bits: raw.quantization?.bits ?? 0,
     quantization_group_size: raw.quantization?.group_size ?? 64,
-    ...(scalingType === 'llama3' ? { rope_freqs: llama3RopeFrequencies(headDim, raw.rope_theta ?? 10000, scaling!) } : {}),
-    ...(scalingType === 'yarn' ? yarnRope(headDim, raw.rope_theta ?? 10000, scaling!, raw.max_position_embeddings) : {}),
+    quantization_overrides: Object.fromEntries(Object.entries(raw.quantization ?? {}).filter(([, value]) => typeof value === 'object' && value !== null)),
   };
   return { raw, native, contextLength: raw.max_position_embeddings ?? 4096 };
 }
@@ -100,6 +82,7 @@ export async function describeFolder(dir: string): Promise<ModelInfo> {
   const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
   let parameterCount = 0;
   for (const file of weights) parameterCount += await safetensorsParameterCount(file, raw.quantization?.bits);
+  const chatTemplate = await readChatTemplate(dir);
   return {
     format: 'mlx',
     family: raw.model_type ?? 'unknown',
@@ -109,6 +92,7 @@ export async function describeFolder(dir: string): Promise<ModelInfo> {
     fileSize: sizes.reduce((sum, size) => sum + size, 0),
     files,
     capabilities: { chat: true, complete: true, embed: true, tools: false, jsonSchema: false, vision: false, infill: false },
+    ...(chatTemplate ? { chatTemplate } : {}),
     metadata: {
       'general.architecture': raw.model_type,
       [`${raw.model_type}.context_length`]: contextLength,
@@ -140,60 +124,4 @@ async function safetensorsParameterCount(file: string, bits: number | undefined)
   } finally {
     await handle.close();
   }
-}
-
-/**
- * Llama 3.x RoPE scaling: long wavelengths are stretched by `factor`, short ones kept, the
- * band between interpolated. Returns the per-pair periods `fast::rope` takes as `freqs`.
- */
-export function llama3RopeFrequencies(dims: number, base: number, scaling: NonNullable<HfConfig['rope_scaling']>): Float32Array {
-  const factor = scaling.factor ?? 1;
-  const low = scaling.low_freq_factor ?? 1;
-  const high = scaling.high_freq_factor ?? 4;
-  const original = scaling.original_max_position_embeddings ?? 8192;
-  const lowWavelength = original / low;
-  const highWavelength = original / high;
-  const periods = new Float32Array(dims / 2);
-  for (let index = 0; index < dims / 2; index++) {
-    const period = base ** ((2 * index) / dims);
-    const wavelength = 2 * Math.PI * period;
-    if (wavelength < highWavelength) periods[index] = period;
-    else if (wavelength > lowWavelength) periods[index] = period * factor;
-    else {
-      const smooth = (original / wavelength - low) / (high - low);
-      periods[index] = period / ((1 - smooth) / factor + smooth);
-    }
-  }
-  return periods;
-}
-
-/**
- * YaRN RoPE scaling: dimensions that turn fewer than `beta_slow` times over the original
- * context are interpolated by `factor`, those that turn more than `beta_fast` times are kept,
- * with a linear ramp between; queries and keys are scaled by `mscale` (0.1·ln(factor) + 1).
- */
-export function yarnRope(
-  dims: number,
-  base: number,
-  scaling: NonNullable<HfConfig['rope_scaling']>,
-  maxPositions: number | undefined,
-): { rope_freqs: Float32Array; rope_mscale: number } {
-  const factor = scaling.factor ?? 1;
-  const original = scaling.original_max_position_embeddings ?? maxPositions ?? 4096;
-  const betaFast = scaling.beta_fast ?? 32;
-  const betaSlow = scaling.beta_slow ?? 1;
-  // The dimension pair whose wavelength completes `rotations` turns over the original context.
-  const pairFor = (rotations: number) => (dims * Math.log(original / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
-  const low = Math.max(Math.floor(pairFor(betaFast)), 0);
-  const high = Math.min(Math.ceil(pairFor(betaSlow)), dims / 2 - 1);
-  const rope_freqs = new Float32Array(dims / 2);
-  for (let index = 0; index < dims / 2; index++) {
-    const period = base ** ((2 * index) / dims);
-    const ramp = Math.min(1, Math.max(0, (index - low) / Math.max(high - low, 0.001)));
-    // ramp 0: keep (extrapolate); ramp 1: interpolate by the factor.
-    rope_freqs[index] = 1 / ((1 - ramp) / period + ramp / (period * factor));
-  }
-  const mscaleOf = (scale: number, weight: number) => (scale <= 1 ? 1 : 0.1 * weight * Math.log(scale) + 1);
-  const rope_mscale = mscaleOf(factor, scaling.mscale ?? 1) / mscaleOf(factor, scaling.mscale_all_dim ?? 0);
-  return { rope_freqs, rope_mscale };
 }

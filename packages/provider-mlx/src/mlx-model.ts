@@ -194,6 +194,10 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return this.#require().tokenizer.encode(text, false).length;
   }
 
+  override async countChatTokens(request: ChatRequest): Promise<number> {
+    return this.#require().tokenizer.chatPrompt(request.messages).length;
+  }
+
   /** Decode batches run and rows decoded in them since load (rows / batches = mean batch size). */
   decodeStats(): { batches: number; rows: number } {
     const { batcher } = this.#require();
@@ -264,6 +268,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       yield {
         type: 'finish',
         reason,
+        ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
         usage: {
           promptTokens: prompt.length,
           completionTokens: generated.length,

@@ -3,6 +3,7 @@ import type { ProviderPlugin } from '@heylook/core';
 import { mlxConfigSchema, type MlxConfig } from './mlx-config.js';
 import { describeFolder, isModelFolder } from './mlx-folder.js';
 import { MlxModel } from './mlx-model.js';
+import { checkNative } from './native-setup.js';
 
 export const VERSION = '0.1.0';
 
@@ -17,6 +18,7 @@ export function createMlxProvider(): ProviderPlugin<MlxConfig> {
     // Weights are loaded as stored; the KV caches come on top, so estimate a little more.
     estimateMemory: async (config, context) => Math.round(((await describeFolder(path.resolve(context.baseDir, config.model_path))).fileSize ?? 0) * 1.1),
     canServe: isModelFolder,
+    check: async () => checkNative(),
   };
 }
 

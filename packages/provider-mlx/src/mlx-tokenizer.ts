@@ -12,6 +12,15 @@ interface TokenizerConfig {
   add_bos_token?: boolean;
 }
 
+/** The chat template of a model folder (chat_template.jinja, else tokenizer_config.json's), if any. */
+export async function readChatTemplate(dir: string, config?: TokenizerConfig): Promise<string | undefined> {
+  const templateFile = path.join(dir, 'chat_template.jinja');
+  if (existsSync(templateFile)) return readFile(templateFile, 'utf8');
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  config ??= existsSync(configFile) ? (JSON.parse(await readFile(configFile, 'utf8')) as TokenizerConfig) : {};
+  return typeof config.chat_template === 'string' ? config.chat_template : config.chat_template?.find((item) => item.name === 'default')?.template;
+}
+
 /** tokenizer.json + tokenizer_config.json + the chat template, as mlx-lm reads them. */
 export class MlxTokenizer {
   private constructor(
@@ -27,12 +36,7 @@ export class MlxTokenizer {
     const configFile = path.join(dir, 'tokenizer_config.json');
     const config = existsSync(configFile) ? (JSON.parse(await readFile(configFile, 'utf8')) as TokenizerConfig) : {};
     const tokenizer = new Tokenizer(json, config);
-    const templateFile = path.join(dir, 'chat_template.jinja');
-    const templateText = existsSync(templateFile)
-      ? await readFile(templateFile, 'utf8')
-      : typeof config.chat_template === 'string'
-        ? config.chat_template
-        : config.chat_template?.find((item) => item.name === 'default')?.template;
+    const templateText = await readChatTemplate(dir, config);
     const eos = new Set<number>();
     const addEos = (value: unknown) => {
       for (const id of [value].flat()) if (typeof id === 'number') eos.add(id);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCodes, HeylookError } from '@heylook/core';
+import { MLX_SETUP_COMMAND } from './native-setup.js';
 
 /** The addon's model object (native/src/mlx_model.h). */
 export interface NativeModel {
@@ -46,7 +47,7 @@ export function nativeAddon(): NativeAddon {
   if (!existsSync(file)) {
     throw new HeylookError(
       errorCodes.providerNotInstalled,
-      `The MLX addon is not built (${file} is missing). Build it with \`pnpm --filter @heylook/provider-mlx build:native\` ` +
+      `The MLX addon is not built (${file} is missing). Build it with \`${MLX_SETUP_COMMAND}\` in your app folder ` +
         '(Linux installs the mlx-cpu wheel with pip; macOS uses MLX_DIR or your Python mlx).',
     );
   }

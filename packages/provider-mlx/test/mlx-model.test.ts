@@ -122,8 +122,8 @@ describe('mlx chat, embeddings, errors', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'gpt_neox' }));
     await expect(createTestModel(mlxProvider, { model_path: dir }).load()).rejects.toMatchObject({
-      code: errorCodes.invalidModelFile,
-      message: expect.stringContaining('supported: llama, mistral, qwen2, qwen3'),
+      code: errorCodes.unsupportedModel,
+      message: expect.stringMatching(/model_type "gpt_neox" is not supported by the mlx provider \(supported: llama, .*qwen3.*\)/),
     });
     expect(() => mlx.chat({ messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'f' }] })).toThrow(
       expect.objectContaining({ code: errorCodes.unsupportedCapability }),

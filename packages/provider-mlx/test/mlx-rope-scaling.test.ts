@@ -1,11 +1,11 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { StreamPart } from '@heylook/core';
+import { errorCodes, type StreamPart } from '@heylook/core';
 import { createTestModel, fixturesDir } from '@heylook/core/testing';
 import { describe, expect, it } from 'vitest';
 import { mlxProvider } from '../src/index.js';
-import { llama3RopeFrequencies, yarnRope } from '../src/mlx-folder.js';
+import { llama3RopeFrequencies, yarnRope } from '../src/mlx-rope.js';
 
 
 async function withScaling(scaling: Record<string, unknown> | undefined): Promise<string> {
@@ -44,8 +44,11 @@ describe('Llama 3 RoPE scaling', () => {
   });
 
   it('names unsupported scaling types', async () => {
-    const dir = await withScaling({ rope_type: 'longrope', factor: 4 });
-    await expect(greedy(dir)).rejects.toThrow(/rope_scaling type "longrope" is not supported by the mlx provider yet \(supported: linear, llama3, yarn\)/);
+    const dir = await withScaling({ rope_type: 'dynamic', factor: 4 });
+    await expect(greedy(dir)).rejects.toMatchObject({
+      code: errorCodes.unsupportedModel,
+      message: expect.stringMatching(/RoPE type "dynamic" is not supported by the mlx provider yet \(supported: default, linear, llama3, yarn, longrope\)/),
+    });
   });
 });
 

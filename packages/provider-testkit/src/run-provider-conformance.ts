@@ -36,18 +36,27 @@ async function read(stream: AsyncIterable<StreamPart>, onPart?: (part: StreamPar
 /** The stream contract: text deltas, then exactly one finish part, last, with sane usage. */
 function expectWellFormed(parts: StreamPart[], maxTokens?: number): Finish {
   const finishes = parts.filter((part) => part.type === 'finish');
-  expect(finishes).toHaveLength(1);
-  expect(parts.at(-1)).toBe(finishes[0]);
+  expect(finishes, rule('one finish part', "end every stream with exactly one { type: 'finish', reason, usage } part, also after an abort")).toHaveLength(1);
+  expect(parts.at(-1), rule('finish comes last', 'yield nothing after the finish part')).toBe(finishes[0]);
   const finish = finishes[0] as Finish;
-  expect(['stop', 'length', 'tool-calls', 'cancelled', 'error']).toContain(finish.reason);
+  expect(['stop', 'length', 'tool-calls', 'cancelled', 'error'], rule('finish reason', 'use one of the FinishReason values of @heylook/core')).toContain(finish.reason);
   for (const value of [finish.usage.promptTokens, finish.usage.completionTokens]) {
-    expect(Number.isInteger(value) && value >= 0).toBe(true);
+    expect(Number.isInteger(value) && value >= 0, rule('usage', 'report promptTokens and completionTokens as whole numbers >= 0')).toBe(true);
   }
-  if (maxTokens !== undefined) expect(finish.usage.completionTokens).toBeLessThanOrEqual(maxTokens);
+  if (maxTokens !== undefined) {
+    expect(finish.usage.completionTokens, rule('maxTokens', "stop after request.maxTokens tokens, with finish reason 'length'")).toBeLessThanOrEqual(maxTokens);
+  }
   for (const part of parts) {
-    if (part.type === 'text-delta') expect(typeof part.text === 'string' && part.text.length > 0).toBe(true);
+    if (part.type === 'text-delta') {
+      expect(typeof part.text === 'string' && part.text.length > 0, rule('text deltas', 'never yield an empty text-delta; skip it')).toBe(true);
+    }
   }
   return finish;
+}
+
+/** The message a failed check shows: which rule of the v1 contract broke and how to fix it. */
+function rule(name: string, fix: string): string {
+  return `[heylook conformance: ${name}] ${fix}`;
 }
 
 const text = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
@@ -74,45 +83,57 @@ export function runProviderConformance(options: ConformanceOptions): void {
     });
 
     it('is a v1 plugin whose config schema accepts the config', () => {
-      expect(isProviderPlugin(plugin)).toBe(true);
-      expect(supportedSpecificationVersions).toContain(plugin.specificationVersion);
-      expect(plugin.providerId).toMatch(/^[a-z][\w-]*$/);
-      expect(plugin.configSchema.safeParse(options.config).success).toBe(true);
+      expect(isProviderPlugin(plugin), rule('plugin shape', "default-export { specificationVersion: 'v1', providerId, configSchema, create }")).toBe(true);
+      expect(supportedSpecificationVersions, rule('specification version', "set specificationVersion: 'v1'")).toContain(plugin.specificationVersion);
+      expect(plugin.providerId, rule('provider id', 'use lowercase letters, digits, _ and -, starting with a letter')).toMatch(/^[a-z][\w-]*$/);
+      const parsed = plugin.configSchema.safeParse(options.config);
+      expect(parsed.success, rule('config schema', `make configSchema accept the config you test with: ${parsed.error?.message ?? ''}`)).toBe(true);
     });
 
     it('declares its capabilities explicitly, and has the methods it declares', () => {
       const capabilities = model.capabilities;
       for (const key of ['chat', 'complete', 'embed', 'tokenize', 'tools', 'jsonSchema', 'vision'] as const) {
-        expect(typeof capabilities[key]).toBe('boolean');
+        expect(typeof capabilities[key], rule('capabilities', `declare capabilities.${key} as true or false`)).toBe('boolean');
       }
-      expect(Number.isInteger(capabilities.maxParallel) && capabilities.maxParallel >= 1).toBe(true);
-      if (capabilities.complete) expect(typeof model.complete).toBe('function');
-      if (capabilities.embed) expect(typeof model.embed).toBe('function');
-      if (capabilities.tokenize) expect(typeof model.tokenize).toBe('function');
+      expect(Number.isInteger(capabilities.maxParallel) && capabilities.maxParallel >= 1, rule('capabilities', 'declare maxParallel as an integer >= 1')).toBe(true);
+      if (capabilities.complete) expect(typeof model.complete, rule('capabilities', 'implement complete() or declare complete: false')).toBe('function');
+      if (capabilities.embed) expect(typeof model.embed, rule('capabilities', 'implement embed() or declare embed: false')).toBe('function');
+      if (capabilities.tokenize) expect(typeof model.tokenize, rule('capabilities', 'implement tokenize() or declare tokenize: false')).toBe('function');
+    });
+
+    it('reports its readiness in the v1 shape when it has a check()', async () => {
+      if (!plugin.check) return;
+      const readiness = await plugin.check();
+      const wellFormed = readiness.ready === true || (typeof readiness.problem === 'string' && typeof readiness.fix === 'string');
+      expect(wellFormed, rule('check()', 'return { ready: true } or { ready: false, problem, fix }')).toBe(true);
+      expect(readiness.ready, rule('check()', 'the model loaded, so check() must say ready')).toBe(true);
     });
 
     it('streams a chat answer: deltas, then one finish with usage; max tokens → length', async () => {
       const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 8, temperature: 0 }));
       const finish = expectWellFormed(parts, 8);
-      expect(finish.usage.promptTokens).toBeGreaterThan(0);
-      expect(finish.usage.completionTokens).toBeGreaterThan(0);
-      expect(['stop', 'length']).toContain(finish.reason);
+      expect(finish.usage.promptTokens, rule('usage', 'count the prompt tokens in usage.promptTokens')).toBeGreaterThan(0);
+      expect(finish.usage.completionTokens, rule('usage', 'count generated tokens in usage.completionTokens')).toBeGreaterThan(0);
+      expect(['stop', 'length'], rule('finish reason', "finish a plain answer with 'stop' or 'length'")).toContain(finish.reason);
       const limited = expectWellFormed(await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 2, temperature: 0 })), 2);
-      if (limited.usage.completionTokens === 2) expect(limited.reason).toBe('length');
+      if (limited.usage.completionTokens === 2) expect(limited.reason, rule('maxTokens', "finish with reason 'length' when maxTokens is reached")).toBe('length');
     });
 
     it('is deterministic when greedy', async () => {
       const request = { messages: [{ role: 'user' as const, content: prompt }], maxTokens: 12, temperature: 0 };
-      expect(text(await read(model.chat(request)))).toBe(text(await read(model.chat(request))));
+      expect(text(await read(model.chat(request))), rule('greedy', 'with temperature 0 always pick the most likely token (no randomness)')).toBe(
+        text(await read(model.chat(request))),
+      );
     });
 
     it('never emits a stop string', async () => {
       const full = text(await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 24, temperature: 0 })));
       const stop = full.trim().split(/\s+/)[2];
-      expect(stop, 'the prompt must get an answer of at least three words').toBeDefined();
+      expect(stop, rule('stop strings', 'pass a prompt option the model answers with at least three words')).toBeDefined();
       const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 24, temperature: 0, stop: [stop!] }));
-      expect(text(parts)).not.toContain(stop);
-      expect(expectWellFormed(parts).reason).toBe('stop');
+      const stopFix = 'cut the output at request.stop strings, even split across tokens, and never emit them: use StopMatcher from @heylook/core';
+      expect(text(parts), rule('stop strings', stopFix)).not.toContain(stop);
+      expect(expectWellFormed(parts).reason, rule('stop strings', "finish with reason 'stop' when a stop string matched")).toBe('stop');
     });
 
     it('stops soon after its signal aborts, and answers the next request', async () => {
@@ -120,13 +141,14 @@ export function runProviderConformance(options: ConformanceOptions): void {
       const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 200, temperature: 0 }, { signal: controller.signal }), (part, index) => {
         if (part.type === 'text-delta' && index >= 2) controller.abort();
       }).catch((error: unknown) => {
-        expect(isHeylookError(error) && error.code === errorCodes.aborted).toBe(true);
+        expect(isHeylookError(error) && error.code === errorCodes.aborted, rule('abort', "on abort, finish with reason 'cancelled' (or throw abortError(signal) from @heylook/core)")).toBe(true);
         return undefined;
       });
       if (parts) {
         const finish = expectWellFormed(parts);
-        expect(finish.reason).toBe('cancelled');
-        expect(finish.usage.completionTokens).toBeLessThan(20);
+        const abortFix = "check options.signal.aborted before each token and then yield { type: 'finish', reason: 'cancelled', usage }";
+        expect(finish.reason, rule('abort', abortFix)).toBe('cancelled');
+        expect(finish.usage.completionTokens, rule('abort', abortFix)).toBeLessThan(20);
       }
       expectWellFormed(await read(model.chat({ messages: [{ role: 'user', content: prompt }], maxTokens: 4, temperature: 0 })), 4);
     });
@@ -140,30 +162,31 @@ export function runProviderConformance(options: ConformanceOptions): void {
         expectWellFormed(parts, 6);
         return text(parts);
       });
-      expect(new Set(texts).size).toBe(1);
+      expect(new Set(texts).size, rule('concurrency', 'keep per-request state (position, stop matcher, cache) per request, not on the model')).toBe(1);
     });
 
     it('completes raw prompts when it says it can', async () => {
       if (!model.capabilities.complete) return;
       const finish = expectWellFormed(await read(model.complete!({ prompt, maxTokens: 6, temperature: 0 })), 6);
-      expect(finish.usage.completionTokens).toBeGreaterThan(0);
+      expect(finish.usage.completionTokens, rule('complete', 'count generated tokens in usage.completionTokens')).toBeGreaterThan(0);
     });
 
     it('embeds into finite vectors of one size when it says it can', async () => {
       if (!model.capabilities.embed) return;
       const result = await model.embed!({ input: [prompt, `${prompt} again`] });
-      expect(result.embeddings).toHaveLength(2);
-      expect(result.embeddings[0]!.length).toBeGreaterThan(0);
-      expect(result.embeddings[1]).toHaveLength(result.embeddings[0]!.length);
-      expect(result.embeddings.flat().every(Number.isFinite)).toBe(true);
-      expect(result.usage.promptTokens).toBeGreaterThan(0);
+      const embedRule = rule('embed', 'return one finite, non-empty vector per input, all of one length, and usage.promptTokens > 0');
+      expect(result.embeddings, embedRule).toHaveLength(2);
+      expect(result.embeddings[0]!.length, embedRule).toBeGreaterThan(0);
+      expect(result.embeddings[1], embedRule).toHaveLength(result.embeddings[0]!.length);
+      expect(result.embeddings.flat().every(Number.isFinite), embedRule).toBe(true);
+      expect(result.usage.promptTokens, embedRule).toBeGreaterThan(0);
     });
 
     it('counts tokens like it tokenizes when it says it can', async () => {
       if (!model.capabilities.tokenize) return;
       const tokens = await model.tokenize!(prompt);
-      expect(tokens.length).toBeGreaterThan(0);
-      if (model.countTokens) expect(await model.countTokens(prompt)).toBe(tokens.length);
+      expect(tokens.length, rule('tokenize', 'return the token ids of the text')).toBeGreaterThan(0);
+      if (model.countTokens) expect(await model.countTokens(prompt), rule('tokenize', 'countTokens(text) must equal tokenize(text).length')).toBe(tokens.length);
     });
 
     it('rejects what it cannot do with coded errors, not crashes', async () => {
@@ -175,7 +198,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
         attempts.push(() => model.chat({ messages: [{ role: 'user', content: prompt }], tools: [{ name: 'f' }], toolChoice: 'required' }));
       }
       // A provider that can do everything has nothing to refuse; every other one is checked.
-      expect(attempts.length > 0 || (model.capabilities.vision && model.capabilities.tools)).toBe(true);
+      expect(attempts.length > 0 || (model.capabilities.vision && model.capabilities.tools), rule('refusals', 'declare vision and tools truthfully')).toBe(true);
       for (const attempt of attempts) {
         let caught: unknown;
         try {
@@ -183,7 +206,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
         } catch (error) {
           caught = error;
         }
-        expect(isHeylookError(caught)).toBe(true);
+        expect(isHeylookError(caught), rule('refusals', 'call assertCanChat(this, request) from @heylook/core at the start of chat(): it throws the coded error')).toBe(true);
       }
     });
 
@@ -198,7 +221,8 @@ export function runProviderConformance(options: ConformanceOptions): void {
       } catch (error) {
         caught = error;
       }
-      expect(isHeylookError(caught)).toBe(true);
+      const unloadedFix = "after unload(), throw new HeylookError(errorCodes.closed, 'model is not loaded') from chat() instead of answering";
+      expect(isHeylookError(caught), rule('unload', unloadedFix)).toBe(true);
     });
   });
 }

@@ -21,13 +21,16 @@ const statusByCode: Record<HeylookErrorCode, number> = {
   [errorCodes.modelBusyTimeout]: 503,
   [errorCodes.aborted]: 499,
   [errorCodes.closed]: 503,
-  [errorCodes.providerNotInstalled]: 503,
-  [errorCodes.providerVersionMismatch]: 503,
-  [errorCodes.invalidConfig]: 503,
+  // Permanent load failures (fixing them needs new files or config): 422, not retried by clients.
+  [errorCodes.providerNotInstalled]: 422,
+  [errorCodes.providerVersionMismatch]: 422,
+  [errorCodes.invalidConfig]: 422,
+  [errorCodes.modelFileNotFound]: 422,
+  [errorCodes.invalidModelFile]: 422,
+  [errorCodes.unsupportedModel]: 422,
+  [errorCodes.modelTooLarge]: 422,
+  // Load failures that may pass (out of memory while other models are resident, a native hiccup).
   [errorCodes.loadFailed]: 503,
-  [errorCodes.modelFileNotFound]: 503,
-  [errorCodes.invalidModelFile]: 503,
-  [errorCodes.modelTooLarge]: 503,
   [errorCodes.providerCrashed]: 500,
   [errorCodes.providerError]: 500,
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { errorCodes } from '@heylook/core';
 import { createTestRouter } from '@heylook/core/testing';
 import Fastify from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +123,28 @@ describe('POST /api/generate', () => {
     expect(templated.at(-1)).toMatchObject({ done: true, eval_count: 3 });
   });
 
+  it("completes the prompt as is on a model without a template (Ollama's default {{ .Prompt }})", async () => {
+    const { router } = createTestRouter({ plain: { chat_template: '' } });
+    const app = Fastify();
+    void app.register(ollamaServer, { router });
+    const templated = (await app.inject(post('/api/generate', { model: 'plain', prompt: 'abc', system: 'ignored', stream: false }))).json();
+    expect(templated).toMatchObject({ response: ' and then abc', done: true });
+  });
+
+  it('ignores null values like Ollama does, in options and elsewhere', async () => {
+    const { app } = buildApp();
+    const options = { temperature: null, top_p: null, num_predict: null, stop: null, seed: null };
+    const generate = await app.inject(post('/api/generate', { model: 'echo', prompt: 'hi', stream: false, options, format: null, images: null, keep_alive: null }));
+    expect(generate.statusCode).toBe(200);
+    expect(generate.json().response).toBe('You said: hi');
+    const chat = await app.inject(post('/api/chat', { model: 'echo', messages: [{ role: 'user', content: 'hi', images: null }], stream: false, options, tools: null }));
+    expect(chat.statusCode).toBe(200);
+    expect(chat.json().message.content).toBe('You said: hi');
+    const embed = await app.inject(post('/api/embed', { model: 'echo', input: 'hi', options, truncate: null }));
+    expect(embed.statusCode).toBe(200);
+    expect((await app.inject(post('/api/embeddings', { model: 'echo', prompt: 'hi', options }))).statusCode).toBe(200);
+  });
+
   it('loads on an empty prompt and unloads with keep_alive 0', async () => {
     const { app, stats } = buildApp();
     expect((await app.inject(post('/api/generate', { model: 'echo' }))).json()).toMatchObject({ done_reason: 'load', response: '' });
@@ -218,5 +241,25 @@ describe('bodies without a JSON content type', () => {
     const bad = await app.inject({ method: 'POST', url: '/api/generate', payload: '{nope', headers: { 'content-type': 'text/plain' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatch(/not valid JSON/);
+  });
+});
+
+describe('load failures', () => {
+  it('answers 422 for a permanent failure (unsupported architecture, missing file) and 503 for a transient one, streaming or not', async () => {
+    const { router } = createTestRouter({
+      unsupported: { fail_loads: -1, fail_code: errorCodes.unsupportedModel },
+      missing: { fail_loads: -1, fail_code: errorCodes.modelFileNotFound },
+      flaky: { fail_loads: -1, fail_code: errorCodes.loadFailed },
+    });
+    const app = Fastify();
+    void app.register(ollamaServer, { router });
+    for (const stream of [true, false]) {
+      for (const [model, status] of [['unsupported', 422], ['missing', 422], ['flaky', 503]] as const) {
+        const response = await app.inject(post('/api/chat', { model, stream, messages: [{ role: 'user', content: 'hi' }] }));
+        expect(response.statusCode, `${model} stream ${stream}`).toBe(status);
+        expect(response.json().error).toMatch(/fake load failure/);
+      }
+    }
+    await router.close();
   });
 });

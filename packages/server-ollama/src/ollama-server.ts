@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { parseJsonText } from '@heylook/core';
+import { isHeylookError, parseJsonText } from '@heylook/core';
 import { toOllamaError } from './ollama-error.js';
 import type { OllamaServerOptions } from './ollama-server-options.js';
 import { chatRoute } from './routes/chat.js';
@@ -8,6 +8,7 @@ import { embedRoutes } from './routes/embed.js';
 import { generateRoute } from './routes/generate.js';
 import { managementRoutes } from './routes/management.js';
 import { modelRoutes } from './routes/models.js';
+import { withoutNulls } from './without-nulls.js';
 
 /** The version reported to clients: recent enough for clients that check for features. */
 export const OLLAMA_COMPATIBLE_VERSION = '0.12.6';
@@ -32,9 +33,16 @@ async function apiScope(app: FastifyInstance, options: OllamaServerOptions): Pro
       done(error as Error);
     }
   });
+  app.addHook('preValidation', async (request) => {
+    request.body = withoutNulls(request.body);
+  });
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toOllamaError(error);
-    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A coded error (a missing model file, a load failure) is expected: its message says it all.
+    if (mapped.status >= 500) {
+      if (isHeylookError(error)) request.log.error({ code: error.code }, `request failed: ${error.message}`);
+      else request.log.error({ err: error }, 'request failed');
+    }
     if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
     return reply.status(mapped.status).send(mapped.body);
   });

@@ -63,6 +63,31 @@ describe('the ollama client against stories260K', () => {
     expect(last).toMatchObject({ done: true, eval_count: 25 });
   });
 
+  it("generates without raw like Ollama's default template {{ .Prompt }}: stories260K has no template", async () => {
+    const options = { temperature: 0, num_predict: 30 };
+    const plain = await client.generate({ model: 'stories', prompt: 'Once upon a time', stream: false, options });
+    const raw = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options });
+    expect(plain.response).toBe(raw.response);
+    expect(plain.response.startsWith(', there was a little girl named Lily.')).toBe(true);
+  });
+
+  it('answers 400 naming the problem for a format schema it cannot enforce, and a validating answer for one it can', async () => {
+    await expect(client.chat({ model: 'stories', messages, format: { type: 'nonsense' } })).rejects.toMatchObject({
+      status_code: 400,
+      error: expect.stringContaining('not a valid JSON Schema'),
+    });
+    const format = { type: 'object', properties: { n: { type: 'integer', minimum: 1, maximum: 9 } }, required: ['n'] };
+    const response = await client.chat({ model: 'stories', messages, format, stream: false, options: { temperature: 1, seed: 3, num_predict: 40 } });
+    expect(response.done_reason).toBe('stop');
+    expect(JSON.parse(response.message.content)).toEqual({ n: expect.any(Number) });
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9]).toContain(JSON.parse(response.message.content).n);
+  });
+
+  it('accepts null option values as langchain-ollama sends them', async () => {
+    const response = await client.embed({ model: 'stories', input: 'hello', options: { temperature: null, num_ctx: null } as never });
+    expect(response.embeddings[0]).toHaveLength(64);
+  });
+
   it('generates raw text that continues the reference story, and continues from context', async () => {
     const first = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options: { temperature: 0, num_predict: 12 } });
     expect(first.response).toBe(', there was a little girl named Lily. She');

@@ -25,13 +25,17 @@ const statusByCode: Record<HeylookErrorCode, { status: number; type: string; cod
   [errorCodes.modelBusyTimeout]: { status: 503, type: 'server_error', code: 'model_busy' },
   [errorCodes.aborted]: { status: 499, type: 'invalid_request_error', code: 'aborted' },
   [errorCodes.closed]: { status: 503, type: 'server_error', code: 'shutting_down' },
-  [errorCodes.providerNotInstalled]: { status: 503, type: 'server_error', code: 'provider_not_installed' },
-  [errorCodes.providerVersionMismatch]: { status: 503, type: 'server_error', code: 'provider_not_installed' },
-  [errorCodes.invalidConfig]: { status: 503, type: 'server_error', code: 'invalid_config' },
+  // A model that cannot load until someone changes the files or the config: 422, which clients
+  // (the openai and anthropic SDKs retry 408, 409, 429 and 5xx) do not retry.
+  [errorCodes.providerNotInstalled]: { status: 422, type: 'invalid_request_error', code: 'provider_not_installed' },
+  [errorCodes.providerVersionMismatch]: { status: 422, type: 'invalid_request_error', code: 'provider_not_installed' },
+  [errorCodes.invalidConfig]: { status: 422, type: 'invalid_request_error', code: 'invalid_config' },
+  [errorCodes.modelFileNotFound]: { status: 422, type: 'invalid_request_error', code: 'model_load_failed' },
+  [errorCodes.invalidModelFile]: { status: 422, type: 'invalid_request_error', code: 'model_load_failed' },
+  [errorCodes.unsupportedModel]: { status: 422, type: 'invalid_request_error', code: 'model_not_supported' },
+  [errorCodes.modelTooLarge]: { status: 422, type: 'invalid_request_error', code: 'model_too_large' },
+  // Load failures that may pass (out of memory while other models are resident, a native hiccup).
   [errorCodes.loadFailed]: { status: 503, type: 'server_error', code: 'model_load_failed' },
-  [errorCodes.modelFileNotFound]: { status: 503, type: 'server_error', code: 'model_load_failed' },
-  [errorCodes.invalidModelFile]: { status: 503, type: 'server_error', code: 'model_load_failed' },
-  [errorCodes.modelTooLarge]: { status: 503, type: 'server_error', code: 'model_too_large' },
   [errorCodes.providerCrashed]: { status: 500, type: 'server_error', code: 'provider_crashed' },
   [errorCodes.providerError]: { status: 500, type: 'server_error', code: 'provider_error' },
 };

@@ -70,7 +70,8 @@ describe('POST /v1/chat/completions', () => {
     const events = sseEvents(response.body) as Record<string, any>[];
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1);
-    expect(chunks[0]!.choices[0].delta).toEqual({ role: 'assistant', content: 'Once' });
+    expect(chunks[0]!.choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks[1]!.choices[0].delta).toEqual({ content: 'Once' });
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('Once upon a');
     expect(chunks.at(-2)!.choices[0].finish_reason).toBe('length');
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 3 } });
@@ -89,7 +90,39 @@ describe('POST /v1/chat/completions', () => {
       finish_reason: 'tool_calls',
     });
     const events = sseEvents((await app.inject(chat({ ...body, stream: true }))).body) as Record<string, any>[];
-    expect(events[0]!.choices[0].delta.tool_calls[0]).toMatchObject({ index: 0, id: 'call_0', function: { name: 'get_weather' } });
+    expect(events[1]!.choices[0].delta.tool_calls[0]).toMatchObject({ index: 0, id: 'call_0', function: { name: 'get_weather' } });
+  });
+
+  it('answers n choices, numbered, with the prompt counted once, streaming and not', async () => {
+    const { app } = buildApp();
+    const body = { model: 'story', messages: [{ role: 'user', content: 'go' }], max_tokens: 2, n: 3 };
+    const whole = (await app.inject(chat(body))).json();
+    expect(whole.choices.map((choice: any) => [choice.index, choice.message.content, choice.finish_reason])).toEqual([
+      [0, 'Once upon', 'length'],
+      [1, 'Once upon', 'length'],
+      [2, 'Once upon', 'length'],
+    ]);
+    expect(whole.usage).toMatchObject({ prompt_tokens: 1, completion_tokens: 6, total_tokens: 7 });
+    const events = sseEvents((await app.inject(chat({ ...body, stream: true, stream_options: { include_usage: true } }))).body) as any[];
+    expect(events.at(-1)).toBe('[DONE]');
+    const chunks = events.slice(0, -1);
+    for (const index of [0, 1, 2]) {
+      const mine = chunks.filter((chunk) => chunk.choices[0]?.index === index);
+      expect(mine[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
+      expect(mine.map((chunk) => chunk.choices[0].delta.content ?? '').join('')).toBe('Once upon');
+      expect(mine.at(-1).choices[0].finish_reason).toBe('length');
+    }
+    expect(chunks.filter((chunk) => chunk.choices.length === 0)).toEqual([expect.objectContaining({ usage: expect.objectContaining({ completion_tokens: 6 }) })]);
+    expect(chunks.at(-1).choices).toEqual([]);
+  });
+
+  it('uses the only enabled model when the request names none', async () => {
+    const { router } = createTestRouter({ only: {} });
+    const app = Fastify();
+    void app.register(openaiServer, { router });
+    const response = await app.inject(chat({ messages: [{ role: 'user', content: 'hi' }] }));
+    expect(response.statusCode).toBe(200);
+    expect(response.json().choices[0].message.content).toBe('You said: hi');
   });
 
   it('accepts a model alias, answers with the name asked for, and honours keep_alive 0', async () => {
@@ -105,7 +138,12 @@ describe('POST /v1/chat/completions', () => {
     ['disabled model', { model: 'off', messages: [{ role: 'user', content: 'x' }] }, 404, 'model_not_found', null],
     ['no messages', { model: 'echo', messages: [] }, 400, 'invalid_request', 'messages'],
     ['wrong type', { model: 'echo', messages: [{ role: 'user', content: 'x' }], max_tokens: 'ten' }, 400, 'invalid_request', 'max_tokens'],
-    ['n > 1', { model: 'echo', messages: [{ role: 'user', content: 'x' }], n: 3 }, 400, 'invalid_request', 'n'],
+    ['n above 8', { model: 'echo', messages: [{ role: 'user', content: 'x' }], n: 9 }, 400, 'invalid_request', 'n'],
+    ['user message without content', { model: 'echo', messages: [{ role: 'user' }] }, 400, 'invalid_request', 'messages.0.content'],
+    ['user message with null content', { model: 'echo', messages: [{ role: 'user', content: null }] }, 400, 'invalid_request', 'messages.0.content'],
+    ['logit_bias on a model without it', { model: 'echo', messages: [{ role: 'user', content: 'x' }], logit_bias: { '5': 1 } }, 400, 'unsupported', 'logit_bias'],
+    ['logit_bias key not a token id', { model: 'echo', messages: [{ role: 'user', content: 'x' }], logit_bias: { a: 1 } }, 400, 'invalid_request', 'logit_bias.a'],
+    ['grammar on a model without grammars', { model: 'echo', messages: [{ role: 'user', content: 'x' }], grammar: 'root ::= "a"' }, 400, 'unsupported', 'grammar'],
     [
       'image for a text model',
       { model: 'echo', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }] },

@@ -38,13 +38,19 @@ const samplingFields = {
   seed: z.number().int().nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
-  n: z.number().int().nullish(),
+  n: z.number().int().min(1).nullish(),
+  /** Token id → bias added to its logit, -100 (ban) to 100. */
+  logit_bias: z
+    .record(z.string().regex(/^\d+$/, 'keys must be token ids'), z.number().min(-100).max(100))
+    .nullish(),
   user: z.string().optional(),
   // Local extras that llama-server and heylookitsanllm clients send.
   top_k: z.number().int().min(0).nullish(),
   min_p: z.number().min(0).max(1).nullish(),
   repetition_penalty: z.number().min(0).nullish(),
   repeat_penalty: z.number().min(0).nullish(),
+  /** llama-server's GBNF grammar (gguf models). */
+  grammar: z.string().min(1).nullish(),
   keep_alive: keepAlive.optional(),
 };
 
@@ -55,7 +61,8 @@ export const chatCompletionRequestSchema = z.object({
   response_format: z
     .discriminatedUnion('type', [
       z.object({ type: z.literal('text') }),
-      z.object({ type: z.literal('json_object') }),
+      // llama-server also takes a schema here.
+      z.object({ type: z.literal('json_object'), schema: z.record(z.string(), z.unknown()).optional() }),
       z.object({
         type: z.literal('json_schema'),
         json_schema: z.object({
@@ -108,3 +115,18 @@ export const embeddingsRequestSchema = z.object({
   keep_alive: keepAlive.optional(),
 });
 export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
+
+/** llama-server's POST /tokenize. */
+export const tokenizeRequestSchema = z.object({
+  model: z.string().optional(),
+  content: z.string(),
+  add_special: z.boolean().nullish(),
+  parse_special: z.boolean().nullish(),
+  with_pieces: z.boolean().nullish(),
+});
+
+/** llama-server's POST /detokenize. */
+export const detokenizeRequestSchema = z.object({
+  model: z.string().optional(),
+  tokens: z.array(z.number().int().nonnegative()),
+});

@@ -7,10 +7,10 @@ import { SseWriter } from './sse-writer.js';
  * Writes a model stream as OpenAI SSE: mapped chunks, then `data: [DONE]`. An error after
  * the headers went out is sent as an `{error}` event, as OpenAI does, and the stream ends.
  */
-export async function streamSse(
+export async function streamSse<Part = StreamPart>(
   reply: FastifyReply,
-  parts: AsyncIterable<StreamPart>,
-  map: (part: StreamPart) => object[],
+  parts: AsyncIterable<Part>,
+  map: (part: Part) => object[],
   keepAliveMs = 10_000,
 ): Promise<FastifyReply> {
   const sse = new SseWriter(reply, keepAliveMs);

@@ -47,11 +47,25 @@ describe('toChatRequest', () => {
     expect(request.messages[3]).toEqual({ role: 'tool', content: '42', toolCallId: 'c1' });
   });
 
+  it("takes llama-server's schema inside json_object", () => {
+    const request = parse({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object', schema: { const: '42' } } });
+    expect(request.responseFormat).toEqual({ type: 'json-schema', schema: { const: '42' } });
+  });
+
+  it('maps logit_bias to token ids and passes grammar through', () => {
+    const request = parse({ messages: [{ role: 'user', content: 'x' }], logit_bias: { '15': -100, '7': 2.5 }, grammar: 'root ::= "a"', n: 2 });
+    expect(request).toMatchObject({ logitBias: { 15: -100, 7: 2.5 }, grammar: 'root ::= "a"' });
+  });
+
   it.each([
     [{ messages: [] }, 'messages'],
     [{ messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, 'temperature'],
     [{ messages: [{ role: 'wizard', content: 'x' }] }, 'messages.0.role'],
-    [{ messages: [{ role: 'user', content: 'x' }], n: 2 }, 'n'],
+    [{ messages: [{ role: 'user', content: 'x' }], n: 9 }, 'n'],
+    [{ messages: [{ role: 'user', content: 'x' }], n: 0 }, 'n'],
+    [{ messages: [{ role: 'user' }] }, 'messages.0.content'],
+    [{ messages: [{ role: 'user', content: 'x' }], logit_bias: { '1': 101 } }, 'logit_bias.1'],
+    [{ messages: [{ role: 'user', content: 'x' }], grammar: '' }, 'grammar'],
     [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'https://x/y.png' }] }] }, 'messages.0.content.0.image_url'],
     [{ messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice'],
     [{ messages: [{ role: 'user', content: 'x' }], logprobs: true }, 'logprobs'],

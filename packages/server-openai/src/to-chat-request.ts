@@ -1,10 +1,17 @@
 import { errorCodes, HeylookError, type ChatMessage, type ChatRequest, type ContentPart, type GenerationOptions } from '@heylook/core';
 import type { ChatCompletionRequest, CompletionRequestBody, OpenAIChatMessage } from './request-schemas.js';
 
+/** Most choices one chat request may ask for (`n`); each takes a sequence of the model. */
+export const maxChoices = 8;
+
 /** Sampling fields shared by /chat/completions and /completions → canonical options. */
-export function toGenerationOptions(body: ChatCompletionRequest | CompletionRequestBody): GenerationOptions {
-  if (body.n !== undefined && body.n !== null && body.n !== 1) {
-    throw new HeylookError(errorCodes.invalidRequest, '"n" must be 1: heylook returns one choice per request.', { param: 'n' });
+export function toGenerationOptions(body: ChatCompletionRequest | CompletionRequestBody, choicesAllowed = 1): GenerationOptions {
+  if (body.n !== undefined && body.n !== null && body.n > choicesAllowed) {
+    throw new HeylookError(
+      errorCodes.invalidRequest,
+      choicesAllowed === 1 ? '"n" must be 1 on this endpoint.' : `"n" can be at most ${choicesAllowed}.`,
+      { param: 'n' },
+    );
   }
   const options: GenerationOptions = {};
   const set = <K extends keyof GenerationOptions>(key: K, value: GenerationOptions[K] | null | undefined) => {
@@ -19,6 +26,10 @@ export function toGenerationOptions(body: ChatCompletionRequest | CompletionRequ
   set('presencePenalty', body.presence_penalty);
   set('frequencyPenalty', body.frequency_penalty);
   set('repeatPenalty', body.repetition_penalty ?? body.repeat_penalty);
+  set('grammar', body.grammar);
+  if (body.logit_bias && Object.keys(body.logit_bias).length > 0) {
+    options.logitBias = Object.fromEntries(Object.entries(body.logit_bias).map(([token, bias]) => [Number(token), bias]));
+  }
   if (body.stop !== undefined && body.stop !== null) options.stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
   return options;
 }
@@ -30,9 +41,9 @@ export function toChatRequest(body: ChatCompletionRequest): ChatRequest {
       param: 'logprobs',
     });
   }
-  const request: ChatRequest = { ...toGenerationOptions(body), messages: body.messages.map(toChatMessage) };
+  const request: ChatRequest = { ...toGenerationOptions(body, maxChoices), messages: body.messages.map(toChatMessage) };
   const format = body.response_format;
-  if (format?.type === 'json_object') request.responseFormat = { type: 'json' };
+  if (format?.type === 'json_object') request.responseFormat = format.schema ? { type: 'json-schema', schema: format.schema } : { type: 'json' };
   if (format?.type === 'json_schema') {
     request.responseFormat = format.json_schema.schema
       ? {
@@ -77,11 +88,14 @@ function toChatMessage(message: OpenAIChatMessage, index: number): ChatMessage {
     case 'developer':
       return { role: 'system', content: text(message.content) };
     case 'user':
+      if (message.content === undefined || message.content === null) {
+        throw new HeylookError(errorCodes.invalidRequest, `messages[${index}]: a user message needs "content".`, { param: `messages.${index}.content` });
+      }
       return {
         role: 'user',
         content:
-          typeof message.content === 'string' || !message.content
-            ? (message.content ?? '')
+          typeof message.content === 'string'
+            ? message.content
             : message.content.map((part, partIndex) => toContentPart(part, index, partIndex)),
       };
     case 'assistant':

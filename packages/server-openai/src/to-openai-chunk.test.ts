@@ -5,17 +5,17 @@ const context = { id: 'chatcmpl-1', created: 1, model: 'm', includeUsage: true }
 const usage = { promptTokens: 5, completionTokens: 2, cachedPromptTokens: 3 };
 
 describe('ChatChunkMapper', () => {
-  it('puts the role on the first delta, finish_reason on the last, then a usage chunk', () => {
+  it('sends a role-only first chunk like OpenAI, finish_reason on the last, then a usage chunk', () => {
     const mapper = new ChatChunkMapper(context);
     const chunks = [
       ...mapper.map({ type: 'text-delta', text: 'Hel' }),
       ...mapper.map({ type: 'text-delta', text: 'lo' }),
       ...mapper.map({ type: 'finish', reason: 'length', usage }),
     ] as Record<string, any>[];
-    expect(chunks.map((chunk) => chunk.choices[0]?.delta)).toEqual([{ role: 'assistant', content: 'Hel' }, { content: 'lo' }, {}, undefined]);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta)).toEqual([{ role: 'assistant', content: '' }, { content: 'Hel' }, { content: 'lo' }, {}, undefined]);
     expect(chunks[0]).toMatchObject({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', usage: null });
-    expect(chunks[2]!.choices[0].finish_reason).toBe('length');
-    expect(chunks[3]).toMatchObject({
+    expect(chunks[3]!.choices[0].finish_reason).toBe('length');
+    expect(chunks[4]).toMatchObject({
       choices: [],
       usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 3 } },
     });
@@ -31,6 +31,7 @@ describe('ChatChunkMapper', () => {
       ...mapper.map({ type: 'finish', reason: 'tool-calls', usage }),
     ] as Record<string, any>[];
     expect(chunks.map((chunk) => chunk.choices[0].delta.tool_calls)).toEqual([
+      undefined,
       [{ index: 0, id: 'c0', type: 'function', function: { name: 'f', arguments: '{"a":' } }],
       [{ index: 0, function: { arguments: '1}' } }],
       [{ index: 1, id: 'c1', type: 'function', function: { name: 'g', arguments: '{}' } }],
@@ -43,10 +44,18 @@ describe('ChatChunkMapper', () => {
 
   it('maps reasoning to reasoning_content and a cancelled finish to stop', () => {
     const mapper = new ChatChunkMapper({ ...context, includeUsage: false });
-    const [thinking] = mapper.map({ type: 'reasoning-delta', text: 'hmm' }) as Record<string, any>[];
-    expect(thinking!.choices[0].delta).toEqual({ role: 'assistant', reasoning_content: 'hmm' });
+    const [role, thinking] = mapper.map({ type: 'reasoning-delta', text: 'hmm' }) as Record<string, any>[];
+    expect(role!.choices[0].delta).toEqual({ role: 'assistant', content: '' });
+    expect(thinking!.choices[0].delta).toEqual({ reasoning_content: 'hmm' });
     const [finish] = mapper.map({ type: 'finish', reason: 'cancelled', usage }) as Record<string, any>[];
     expect(finish!.choices[0].finish_reason).toBe('stop');
+  });
+
+  it('numbers its choice and leaves usage to the caller when asked (n > 1)', () => {
+    const mapper = new ChatChunkMapper(context, 2, false);
+    const chunks = [...mapper.map({ type: 'text-delta', text: 'a' }), ...mapper.map({ type: 'finish', reason: 'stop', usage })] as Record<string, any>[];
+    expect(chunks.map((chunk) => chunk.choices[0].index)).toEqual([2, 2, 2]);
+    expect(mapper.usageChunk(usage)).toEqual([expect.objectContaining({ choices: [], usage: expect.objectContaining({ total_tokens: 7 }) })]);
   });
 });
 

@@ -52,17 +52,34 @@ interface Delta {
 }
 
 /**
- * Stream parts → `chat.completion.chunk` objects, exactly as OpenAI streams them: the first
- * delta carries the role, tool calls stream as indexed deltas (id and name once), the
- * finish chunk carries finish_reason, and an optional usage chunk has empty choices.
+ * Stream parts → `chat.completion.chunk` objects, exactly as OpenAI streams them: a first
+ * role-only chunk (`content: ""`), tool calls as indexed deltas (id and name once), the
+ * finish chunk with finish_reason, and an optional usage chunk with empty choices. With
+ * `n` > 1 there is one mapper per choice (`index`); the route sends the summed usage once.
  */
 export class ChatChunkMapper {
   #sentRole = false;
   readonly #startedCalls = new Set<number>();
 
-  constructor(private readonly context: ChunkContext) {}
+  constructor(
+    private readonly context: ChunkContext,
+    private readonly index = 0,
+    private readonly sendsUsage = true,
+  ) {}
 
   map(part: StreamPart): object[] {
+    if (part.type === 'error') return [];
+    if (this.#sentRole) return this.#map(part);
+    this.#sentRole = true;
+    return [this.#chunk({ role: 'assistant', content: '' }), ...this.#map(part)];
+  }
+
+  /** The usage chunk (empty choices), when the client asked for usage. */
+  usageChunk(usage: Usage): object[] {
+    return this.context.includeUsage ? [{ ...this.#base(), choices: [], usage: toOpenAIUsage(usage) }] : [];
+  }
+
+  #map(part: Exclude<StreamPart, { type: 'error' }>): object[] {
     switch (part.type) {
       case 'text-delta':
         return [this.#chunk({ content: part.text })];
@@ -90,24 +107,15 @@ export class ChatChunkMapper {
             tool_calls: [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } }],
           }),
         ];
-      case 'finish': {
-        const chunks = [this.#chunk({}, toOpenAIFinishReason(part.reason))];
-        if (this.context.includeUsage) chunks.push({ ...this.#base(), choices: [], usage: toOpenAIUsage(part.usage) });
-        return chunks;
-      }
-      case 'error':
-        return [];
+      case 'finish':
+        return [this.#chunk({}, toOpenAIFinishReason(part.reason)), ...(this.sendsUsage ? this.usageChunk(part.usage) : [])];
     }
   }
 
   #chunk(delta: Delta, finishReason: OpenAIFinishReason = null): object {
-    if (!this.#sentRole) {
-      this.#sentRole = true;
-      delta = { role: 'assistant', ...(delta.content === undefined && !delta.tool_calls && !delta.reasoning_content ? { content: '' } : {}), ...delta };
-    }
     return {
       ...this.#base(),
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: this.index, delta, logprobs: null, finish_reason: finishReason }],
       ...(this.context.includeUsage ? { usage: null } : {}),
     };
   }

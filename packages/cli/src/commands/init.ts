@@ -55,12 +55,22 @@ export const initCommand: CommandModule<object, InitArgs> = {
       const id = uniqueId(model.id, ids);
       paths.add(model.path);
       const relative = path.relative(outputDir, model.path) || '.';
-      list.add(document.createNode({ id, provider: model.provider, enabled: true, config: { model_path: relative.startsWith('..') ? model.path : relative } }));
+      // Block style (not `{ ... }` flow maps), so the file reads and edits like the README's.
+      const node = document.createNode({ id, provider: model.provider, enabled: true, config: { model_path: relative.startsWith('..') ? model.path : relative } });
+      node.flow = false;
+      for (const pair of node.items) if (isMap(pair.value)) pair.value.flow = false;
+      list.add(node);
       added.push(`${id} (${model.provider}): ${model.path}`);
     }
-    if (added.length > 0 || !existsSync(output)) await writeFile(output, document.toString());
-    process.stdout.write(
-      `${added.length ? `added ${added.length} model(s) to ${output}:\n${added.map((line) => `  ${line}`).join('\n')}` : `no new models; ${output} unchanged`}\n`,
-    );
+    if (added.length === 0) {
+      // Nothing found: write nothing (an empty models.yaml would make `serve` serve nothing).
+      const scanned = dirs.join(', ');
+      const where = existsSync(output) ? `${output} unchanged` : `${output} not written`;
+      process.stdout.write(`no new models (GGUF files or MLX/HF model folders) in ${scanned}; ${where}. Pass the folders that hold your models: heylook init DIR...\n`);
+      return;
+    }
+    list.flow = false;
+    await writeFile(output, document.toString());
+    process.stdout.write(`added ${added.length} model(s) to ${output}:\n${added.map((line) => `  ${line}`).join('\n')}\n`);
   },
 };

@@ -31,13 +31,19 @@ export const lsCommand: CommandModule<object, LsArgs> = {
       selection.models.map(async (model) => {
         const modelPath = typeof model.config.model_path === 'string' ? path.resolve(model.baseDir, model.config.model_path) : '';
         const size = modelPath ? await pathSize(modelPath) : undefined;
-        return [model.id, model.provider, (size === undefined ? '-' : formatBytes(size)), model.enabled ? 'yes' : 'no', modelPath || '-'];
+        return [model.id, model.provider, (size === undefined ? '-' : formatBytes(size)), model.enabled ? 'yes' : 'no', modelPath || remoteOrigin(model.config) || '-'];
       }),
     );
     process.stdout.write(`models from ${selection.origin}\n${formatTable(['ID', 'PROVIDER', 'SIZE', 'ENABLED', 'PATH'], rows)}\n`);
     for (const warning of selection.warnings) process.stderr.write(`warning: ${warning}\n`);
   },
 };
+
+/** Where a remote model is served: openai-compatible's `model` at its `base_url(s)`. */
+function remoteOrigin(config: Record<string, unknown>): string | undefined {
+  const urls = Array.isArray(config.base_urls) ? config.base_urls : typeof config.base_url === 'string' ? [config.base_url] : [];
+  return urls.length ? `${String(config.model ?? '?')} @ ${urls.join(', ')}` : undefined;
+}
 
 /** Bytes of a file, or of the files directly inside a model folder. */
 async function pathSize(target: string): Promise<number | undefined> {

@@ -1,6 +1,6 @@
 import { formatBytes } from '@heylook/core';
 import type { CommandModule } from 'yargs';
-import { CliError } from '../cli-error.js';
+import { CliError, parsePortFlag } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
 
 interface PsArgs {
@@ -25,7 +25,7 @@ export const psCommand: CommandModule<object, PsArgs> = {
   builder: (yargs) =>
     yargs
       .option('host', { type: 'string', default: process.env.HEYLOOK_HOST ?? '127.0.0.1' })
-      .option('port', { type: 'number', default: Number(process.env.HEYLOOK_PORT ?? 8080) }),
+      .option('port', { coerce: parsePortFlag, default: process.env.HEYLOOK_PORT ?? '8080' }),
   handler: async (args) => {
     const url = `http://${args.host}:${args.port}/health`;
     let health: { models: HealthModel[]; queue_depth: number };
@@ -43,7 +43,8 @@ export const psCommand: CommandModule<object, PsArgs> = {
       String(model.active_requests),
       model.pinned ? 'never' : model.expires_at ? `${Math.max(0, Math.round((Date.parse(model.expires_at) - Date.now()) / 1000))}s` : 'when idle',
     ]);
-    process.stdout.write(`${formatTable(['ID', 'PROVIDER', 'STATE', 'SIZE', 'ACTIVE', 'UNLOADS IN'], rows)}\n`);
+    if (rows.length === 0) process.stdout.write(`No models loaded on ${args.host}:${args.port}; a model loads on its first request.\n`);
+    else process.stdout.write(`${formatTable(['ID', 'PROVIDER', 'STATE', 'SIZE', 'ACTIVE', 'UNLOADS IN'], rows)}\n`);
     if (health.queue_depth > 0) process.stdout.write(`${health.queue_depth} request(s) waiting\n`);
   },
 };

@@ -1,8 +1,9 @@
 import { ModelRouter, resolveServerSettings, settingsFromEnv, settingsFromFile, type ServerSettingsInput } from '@heylook/core';
 import type { CommandModule } from 'yargs';
-import { CliError } from '../cli-error.js';
-import { createServer, type ApiSelection } from '../create-server.js';
+import { CliError, parsePortFlag } from '../cli-error.js';
+import { createServer, servesApi, type ApiSelection } from '../create-server.js';
 import { showLoadProgress } from '../load-progress.js';
+import { providerReadiness } from '../provider-readiness.js';
 import { setUpProviders } from '../provider-setup.js';
 import { checkModels, selectModels } from '../select-models.js';
 
@@ -24,14 +25,14 @@ const shutdownGraceMs = 15_000;
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
-  describe: 'Start the server (OpenAI API at /v1, Ollama API at /api)',
+  describe: 'Start the server (OpenAI API at /v1, Ollama API at /api, Anthropic API at /v1/messages)',
   builder: (yargs) =>
     yargs
       .option('config', { type: 'string', describe: 'models.yaml to serve' })
       .option('model', { type: 'string', array: true, describe: 'serve a GGUF file or MLX/HF model folder without a config' })
       .option('host', { type: 'string', describe: 'address to bind (default 127.0.0.1)' })
-      .option('port', { type: 'number', describe: 'port (default 8080)' })
-      .option('api', { choices: ['both', 'openai', 'ollama'] as const, default: 'both' as const, describe: 'which APIs to serve' })
+      .option('port', { coerce: parsePortFlag, describe: 'port (default 8080)' })
+      .option('api', { choices: ['all', 'both', 'openai', 'ollama', 'anthropic'] as const, default: 'all' as const, describe: 'which APIs to serve (both = all)' })
       .option('max-loaded', { type: 'number', describe: 'most models resident at once (default 2)' })
       .option('api-key', { type: 'string', array: true, describe: 'require this bearer key (repeatable)' })
       .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] })
@@ -56,6 +57,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (args['keep-alive'] !== undefined) flags.keepAlive = args['keep-alive'];
     const settings = resolveSettings([flags, settingsFromEnv(process.env), settingsFromFile(selection.config?.file)]);
     const warnings = [...selection.warnings, ...(await checkModels(registry, selection.models))];
+    const readiness = await providerReadiness(registry, selection.models.filter((model) => model.enabled).map((model) => model.provider));
+    for (const [providerId, state] of readiness) {
+      if (!state.ready) warnings.push(`provider "${providerId}" cannot load models: ${state.problem}. Fix: ${state.fix}`);
+    }
 
     const router = new ModelRouter({
       registry,
@@ -92,8 +97,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
 
     const lines = [
       `heylook is listening on ${address}`,
-      ...(args.api !== 'ollama' ? [`  OpenAI API  ${address}/v1`] : []),
-      ...(args.api !== 'openai' ? [`  Ollama API  ${address}/api`] : []),
+      ...(servesApi(args.api, 'openai') ? [`  OpenAI API  ${address}/v1`] : []),
+      ...(servesApi(args.api, 'ollama') ? [`  Ollama API  ${address}/api`] : []),
+      ...(servesApi(args.api, 'anthropic') ? [`  Anthropic   ${address}/v1/messages`] : []),
       `  health      ${address}/health`,
       `models (from ${selection.origin}):`,
       ...selection.models.map(

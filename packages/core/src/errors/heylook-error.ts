@@ -22,6 +22,8 @@ export const errorCodes = {
   modelFileNotFound: 'HEYLOOK_MODEL_FILE_NOT_FOUND',
   /** The model file exists but is not a model this provider can read. */
   invalidModelFile: 'HEYLOOK_INVALID_MODEL_FILE',
+  /** The model is valid but uses something this provider does not implement (an architecture, a RoPE type...). */
+  unsupportedModel: 'HEYLOOK_UNSUPPORTED_MODEL',
   /** The model alone is larger than the configured memory budget. */
   modelTooLarge: 'HEYLOOK_MODEL_TOO_LARGE',
   /** Too many requests are waiting already. */

@@ -1,6 +1,6 @@
 import { errorCodes, HeylookError } from '../errors/heylook-error.js';
 import type { BaseProvider } from './base-provider.js';
-import type { ChatRequest } from './types.js';
+import type { ChatRequest, GenerationOptions } from './types.js';
 
 /** Throws HEYLOOK_UNSUPPORTED_CAPABILITY when a chat request asks for what the model can't do. */
 export function assertCanChat(provider: BaseProvider, request: ChatRequest): void {
@@ -22,13 +22,30 @@ export function assertCanChat(provider: BaseProvider, request: ChatRequest): voi
       param: 'response_format',
     });
   }
+  assertCanGenerate(provider, request);
+}
+
+/** Throws HEYLOOK_UNSUPPORTED_CAPABILITY when generation options ask for what the model can't do. */
+export function assertCanGenerate(provider: BaseProvider, request: GenerationOptions): void {
+  if (request.grammar !== undefined && !provider.capabilities.grammar) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot follow a GBNF grammar; "grammar" needs a gguf model.`, {
+      param: 'grammar',
+    });
+  }
+  if (request.grammar !== undefined && request.responseFormat && request.responseFormat.type !== 'text') {
+    throw new HeylookError(errorCodes.invalidRequest, '"grammar" and a JSON response format cannot be combined; send one of them.', { param: 'grammar' });
+  }
+  if (request.logitBias && Object.keys(request.logitBias).length > 0 && !provider.capabilities.logitBias) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" does not support logit_bias.`, { param: 'logit_bias' });
+  }
 }
 
 /** Throws HEYLOOK_UNSUPPORTED_CAPABILITY unless the model completes raw prompts. */
-export function assertCanComplete(provider: BaseProvider): asserts provider is BaseProvider & Required<Pick<BaseProvider, 'complete'>> {
+export function assertCanComplete(provider: BaseProvider, request?: GenerationOptions): asserts provider is BaseProvider & Required<Pick<BaseProvider, 'complete'>> {
   if (!provider.capabilities.complete || !provider.complete) {
     throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot complete raw prompts; use a chat endpoint.`);
   }
+  if (request) assertCanGenerate(provider, request);
 }
 
 /** Throws HEYLOOK_UNSUPPORTED_CAPABILITY unless the model embeds. */

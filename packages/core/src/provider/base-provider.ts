@@ -17,6 +17,10 @@ export interface ProviderCapabilities {
   tools: boolean;
   jsonSchema: boolean;
   vision: boolean;
+  /** Follows a GBNF grammar given with the request (llama.cpp's `grammar`). */
+  grammar?: boolean;
+  /** Applies per-token logit biases (OpenAI's `logit_bias`). */
+  logitBias?: boolean;
   /** How many requests the loaded model decodes at once; the router admits this many leases. */
   maxParallel: number;
 }
@@ -48,6 +52,13 @@ export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
 }
 
+export interface TokenizeOptions {
+  /** Add the tokens the model puts in front of a prompt (BOS), as llama-server's `add_special`. */
+  addSpecial?: boolean;
+  /** Read special-token text (`<s>`) as those tokens, as llama-server's `parse_special`. */
+  parseSpecial?: boolean;
+}
+
 export interface GenerateCallOptions {
   signal?: AbortSignal;
 }
@@ -67,6 +78,10 @@ export interface ModelInfo {
   capabilities?: Partial<ProviderCapabilities> & { infill?: boolean };
   /** Chat template source, when the model carries one. */
   chatTemplate?: string;
+  /** Where a remote model is served from (its upstream's API base and its name there), for listings. */
+  remote?: { host: string; model: string };
+  /** A named chat format the model is configured with instead of a template (gguf `chat_format`). */
+  chatFormat?: string;
   /** Everything else the model's metadata says, keyed like GGUF (`llama.context_length`). */
   metadata?: Record<string, unknown>;
 }
@@ -97,12 +112,21 @@ export abstract class BaseProvider<Config = unknown> {
 
   complete?(request: CompletionRequest, options?: GenerateCallOptions): AsyncIterable<StreamPart>;
   embed?(request: EmbedRequest, options?: GenerateCallOptions): Promise<EmbedResult>;
-  tokenize?(text: string): Promise<number[]>;
+  /** Text → token ids; by default without BOS and with special-token text taken literally. */
+  tokenize?(text: string, options?: TokenizeOptions): Promise<number[]>;
   detokenize?(tokens: number[]): Promise<string>;
   countTokens?(text: string): Promise<number>;
+  /** How many prompt tokens `chat(request)` would evaluate (chat template and tools included), without generating. */
+  countChatTokens?(request: ChatRequest): Promise<number>;
   /** Facts from the loaded model's metadata. */
   info?(): Promise<ModelInfo>;
 }
+
+/**
+ * Whether a provider can load anything on this machine (a native addon built, a runtime
+ * present). `fix` is the one thing to do, e.g. a command to run.
+ */
+export type ProviderReadiness = { ready: true; detail?: string } | { ready: false; problem: string; fix: string };
 
 /**
  * What a provider package default-exports. Core checks `specificationVersion` as a
@@ -121,6 +145,25 @@ export interface ProviderPlugin<Config = unknown> {
   describe?(config: Config, context: ProviderContext): Promise<ModelInfo>;
   /** Guesses whether a file or folder is a model this provider serves (for `--model PATH`). */
   canServe?(path: string): Promise<boolean>;
+  /**
+   * Whether this machine can run the provider at all, checked without loading a model and
+   * without downloading anything. `heylook providers` prints it; `heylook serve` warns.
+   */
+  check?(): Promise<ProviderReadiness>;
+}
+
+/** Calls a plugin's optional check(); a plugin without one is ready, a throwing one is not. */
+export async function checkProvider(plugin: ProviderPlugin): Promise<ProviderReadiness> {
+  if (!plugin.check) return { ready: true };
+  try {
+    return await plugin.check();
+  } catch (error) {
+    return {
+      ready: false,
+      problem: `its check() failed: ${error instanceof Error ? error.message : String(error)}`,
+      fix: 'report this to the provider package',
+    };
+  }
 }
 
 export const supportedSpecificationVersions = ['v1'] as const;

@@ -57,6 +57,10 @@ export interface GenerationOptions extends SamplingOptions {
   /** Strings that end generation; they are never part of the output. */
   stop?: string[];
   responseFormat?: ResponseFormat;
+  /** A GBNF grammar the output must follow (llama.cpp's `grammar`); needs the `grammar` capability. */
+  grammar?: string;
+  /** Token id → bias added to its logit; -100 or less bans the token. Needs the `logitBias` capability. */
+  logitBias?: Record<number, number>;
   /** Return log-probabilities of generated tokens, with this many alternatives each. */
   logprobs?: { topLogprobs: number };
 }
@@ -123,6 +127,8 @@ export type StreamPart =
       type: 'finish';
       reason: FinishReason;
       usage: Usage;
+      /** The stop string (request or model config) that ended generation, when reason is `stop` because of one. */
+      stopSequence?: string;
       /** Token ids of prompt + completion, for Ollama's `context` (raw completions only). */
       context?: number[];
     }

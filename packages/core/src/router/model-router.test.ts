@@ -63,8 +63,13 @@ describe('ModelRouter loading', () => {
     expect(router.resolve('alpha').id).toBe('a');
     expect(() => router.resolve('nope')).toThrow(/Available models: a/);
     await expect(router.acquire('b')).rejects.toMatchObject({ code: errorCodes.modelDisabled });
-    const { router: noDefault } = createTestRouter({ a: {} });
+    const { router: noDefault } = createTestRouter({ a: {}, b: {} });
     expect(() => noDefault.resolve(undefined)).toThrow(expect.objectContaining({ code: errorCodes.noModelSpecified }));
+  });
+
+  it('defaults to the one enabled model when no default_model is set (serve --model FILE)', () => {
+    expect(createTestRouter({ only: {} }).router.resolve(undefined).id).toBe('only');
+    expect(createTestRouter({ only: {}, off: { enabled: false } }).router.resolve('').id).toBe('only');
   });
 });
 

@@ -137,6 +137,13 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     this.defaultModel = options.defaultModel;
     this.#logger = options.logger ?? silentLogger;
     for (const entry of options.models) {
+      // Plain objects from JavaScript callers miss defaults; say what to use instead of crashing later.
+      if (!Array.isArray(entry.aliases) || typeof entry.baseDir !== 'string' || typeof entry.config !== 'object') {
+        throw new HeylookError(
+          errorCodes.invalidConfig,
+          `Model "${String(entry.id)}" is not a complete model entry (aliases, config, baseDir). Build entries with defineModel() or loadConfigFile() from @heylook/core.`,
+        );
+      }
       const record: ModelRecord = {
         entry,
         state: 'unloaded',
@@ -300,8 +307,14 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     );
   }
 
+  /** With one model served (e.g. `serve --model FILE`), a request without `model` means it. */
+  #onlyEnabledModel(): string | undefined {
+    const enabled = [...this.#records.values()].filter((record) => record.entry.enabled);
+    return enabled.length === 1 ? enabled[0]!.entry.id : undefined;
+  }
+
   #record(name: string | undefined): ModelRecord {
-    const wanted = name === undefined || name === '' ? this.defaultModel : name;
+    const wanted = name === undefined || name === '' ? (this.defaultModel ?? this.#onlyEnabledModel()) : name;
     if (wanted === undefined) {
       throw new HeylookError(
         errorCodes.noModelSpecified,

@@ -69,6 +69,7 @@ export interface CollectedResponse {
   toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: Usage;
+  stopSequence?: string;
   context?: number[];
 }
 
@@ -103,6 +104,7 @@ export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<C
           toolCalls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call),
           finishReason: part.reason,
           usage: part.usage,
+          ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
           ...(part.context ? { context: part.context } : {}),
         };
     }

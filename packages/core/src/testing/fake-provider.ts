@@ -21,6 +21,8 @@ export const fakeProviderConfigSchema = z.object({
   token_delay_ms: z.number().int().nonnegative().default(0),
   /** Fail this many loads before succeeding (-1: always). */
   fail_loads: z.number().int().default(0),
+  /** The code those failed loads throw. */
+  fail_code: z.enum(Object.values(errorCodes)).default(errorCodes.loadFailed),
   /** Throw a fatal error in the middle of the next generation. */
   crash_on: z.string().optional(),
   size_bytes: z.number().int().nonnegative().optional(),
@@ -28,6 +30,8 @@ export const fakeProviderConfigSchema = z.object({
   embedding_dimensions: z.number().int().positive().default(8),
   /** A file that stands for the model's weights in listings (size, digest). */
   file: z.string().optional(),
+  /** The chat template describe() reports; '' for a model without one. */
+  chat_template: z.string().default('{{ fake template }}'),
 });
 export type FakeProviderConfig = z.infer<typeof fakeProviderConfigSchema>;
 
@@ -82,7 +86,7 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
     const failed = this.failures.get(this.modelId) ?? 0;
     if (this.config.fail_loads < 0 || failed < this.config.fail_loads) {
       this.failures.set(this.modelId, failed + 1);
-      throw new HeylookError(errorCodes.loadFailed, `fake load failure ${failed + 1} of "${this.modelId}"`);
+      throw new HeylookError(this.config.fail_code, `fake load failure ${failed + 1} of "${this.modelId}"`);
     }
     options.onProgress?.({ fraction: 1 });
     this.#loaded = true;
@@ -159,9 +163,13 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
     }
     let text = reply;
     let reason: FinishReason = 'stop';
+    let stopSequence: string | undefined;
     for (const stop of request.stop ?? []) {
       const at = text.indexOf(stop);
-      if (at >= 0) text = text.slice(0, at);
+      if (at >= 0) {
+        text = text.slice(0, at);
+        stopSequence = stop;
+      }
     }
     let tokens = fakeTokens(text);
     if (request.maxTokens !== undefined && tokens.length > request.maxTokens) {
@@ -184,7 +192,7 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
       produced++;
       yield { type: 'text-delta', text: token };
     }
-    yield { type: 'finish', reason, usage: usage(produced) };
+    yield { type: 'finish', reason, usage: usage(produced), ...(stopSequence !== undefined ? { stopSequence } : {}) };
   }
 
   #assertLoaded(): void {
@@ -216,6 +224,7 @@ export function createFakeProviderPlugin(providerId = 'fake'): {
         contextLength: 512,
         capabilities: { chat: true, complete: true, embed: true, tools: true, vision: false },
         ...(config.file ? { files: [config.file], fileSize: (await stat(config.file)).size } : {}),
+        ...(config.chat_template ? { chatTemplate: config.chat_template } : {}),
       };
     },
   };

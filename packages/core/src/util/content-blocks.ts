@@ -14,7 +14,7 @@ export type ContentBlockEvent =
   /** The block is complete; `block` holds all of it. */
   | { type: 'block-stop'; index: number; block: ContentBlock }
   /** Every block is closed; `blocks` is the whole answer in order. */
-  | { type: 'finish'; reason: FinishReason; usage: Usage; blocks: ContentBlock[] }
+  | { type: 'finish'; reason: FinishReason; usage: Usage; blocks: ContentBlock[]; stopSequence?: string }
   | { type: 'error'; error: unknown };
 
 /**
@@ -57,7 +57,16 @@ export class ContentBlockSequencer {
         return [...events, ...(part.arguments ? [this.#append(part.arguments)] : []), ...this.#close()];
       }
       case 'finish':
-        return [...this.#close(), { type: 'finish', reason: part.reason, usage: part.usage, blocks: [...this.#blocks] }];
+        return [
+          ...this.#close(),
+          {
+            type: 'finish',
+            reason: part.reason,
+            usage: part.usage,
+            blocks: [...this.#blocks],
+            ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
+          },
+        ];
       case 'error':
         return [{ type: 'error', error: part.error }];
     }

@@ -8,6 +8,12 @@ function run(stops: string[], chunks: string[]) {
   return { out: out + matcher.flush(), stopped: matcher.stopped };
 }
 
+function matched(stops: string[], chunks: string[]) {
+  const matcher = new StopMatcher(stops);
+  for (const chunk of chunks) matcher.push(chunk);
+  return matcher.matched;
+}
+
 describe('StopMatcher', () => {
   it('cuts before a stop string split across chunks and keeps the text before it', () => {
     expect(run(['Lily'], [', there', ' was a girl named L', 'il', 'y. She'])).toEqual({ out: ', there was a girl named ', stopped: true });
@@ -20,6 +26,12 @@ describe('StopMatcher', () => {
 
   it('picks the earliest of several stops and ignores empty ones', () => {
     expect(run(['b', 'cd', ''], ['xxcdb'])).toEqual({ out: 'xx', stopped: true });
+  });
+
+  it('names the stop string that matched, the earliest when several do', () => {
+    expect(matched(['b', 'cd'], ['xxc', 'db'])).toBe('cd');
+    expect(matched(['cd', 'b'], ['xxbcd'])).toBe('b');
+    expect(matched(['zz'], ['xxbcd'])).toBeUndefined();
   });
 
   it('passes text through when there are no stops', () => {

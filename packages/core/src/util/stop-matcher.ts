@@ -6,6 +6,7 @@ export class StopMatcher {
   readonly #stops: string[];
   #held = '';
   #stopped = false;
+  #matched: string | undefined;
 
   constructor(stops: readonly string[]) {
     this.#stops = stops.filter((stop) => stop.length > 0);
@@ -13,6 +14,11 @@ export class StopMatcher {
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /** The stop string that ended generation, if one did (Anthropic reports it as `stop_sequence`). */
+  get matched(): string | undefined {
+    return this.#matched;
   }
 
   /** Feeds generated text; returns the text that is now safe to emit. */
@@ -23,7 +29,10 @@ export class StopMatcher {
     let cut = -1;
     for (const stop of this.#stops) {
       const at = buffer.indexOf(stop);
-      if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+      if (at >= 0 && (cut < 0 || at < cut)) {
+        cut = at;
+        this.#matched = stop;
+      }
     }
     if (cut >= 0) {
       this.#stopped = true;

@@ -7,10 +7,17 @@
 #include "kv_cache.h"
 #include "linear.h"
 #include "model_config.h"
+#include "switch_linear.h"
+#include "weights.h"
 
 namespace heylook {
 
-/** Llama-family decoder (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norms). */
+/**
+ * Llama-family decoder (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norms) and the
+ * variations ModelConfig switches on: Gemma 3's offset and sandwich norms, scaled embeddings,
+ * GELU MLP and sliding-window local layers with their own RoPE base; Phi-3's fused qkv and
+ * gate-up projections (split at load) and partial rotary embeddings; Qwen3-MoE's routed experts.
+ */
 class LlamaModel {
  public:
   /** Loads every *.safetensors file of `dir` (sharded checkpoints included). */
@@ -32,12 +39,37 @@ class LlamaModel {
   std::vector<mx::array> parameters() const;
 
  private:
-  struct Layer {
-    Linear q, k, v, o, gate, up, down;
-    mx::array input_norm = mx::array(0.0f);
-    mx::array post_norm = mx::array(0.0f);
-    std::optional<mx::array> q_norm, k_norm;
+  struct Experts {
+    Linear router;
+    SwitchLinear gate, up, down;
   };
+  struct Layer {
+    Linear q, k, v, o, gate, up, down;  // gate/up/down: the dense MLP, unless `experts`
+    std::optional<Experts> experts;
+    mx::array input_norm = mx::array(0.0f);
+    mx::array post_norm = mx::array(0.0f);  // Llama: before the MLP; sandwich: after attention
+    std::optional<mx::array> pre_mlp_norm, post_mlp_norm;  // sandwich norms only
+    std::optional<mx::array> q_norm, k_norm;
+    bool sliding = false;
+  };
+  struct Projected {
+    mx::array q, k, v;
+  };
+
+  /** Input embeddings of `tokens`, scaled when the architecture says so. */
+  mx::array embed(const mx::array& tokens) const;
+  /** Queries, keys, values of one layer ([batch, heads, length, head_dim]), normed, before RoPE. */
+  Projected project(const Layer& layer, const mx::array& h, int batch, int length) const;
+  mx::array rope(const Layer& layer, const mx::array& x, int offset) const;
+  /** The residual stream after `attention` (already projected by o) and the MLP. */
+  mx::array finish_block(const Layer& layer, const mx::array& x, const mx::array& attention) const;
+  /** The routed experts' output for `h`: each token's top-k experts, weighted by the router. */
+  mx::array mixture(const Experts& experts, const mx::array& h) const;
+  /** A linear layer, quantized as config.json says for it (mlx-lm may quantize some layers differently). */
+  Linear linear(Weights& weights, const std::string& prefix) const;
+  std::pair<int, int> quantization(const std::string& prefix) const;
+  /** A norm weight as applied (1 + w for offset norms). */
+  mx::array norm_weight(Weights& weights, const std::string& name) const;
 
   ModelConfig config_;
   Linear embed_;
@@ -45,6 +77,7 @@ class LlamaModel {
   std::vector<Layer> layers_;
   mx::array norm_ = mx::array(0.0f);
   std::optional<mx::array> rope_freqs_;
+  std::optional<mx::array> rope_mscale_;  // per head dim: the mscale on rotated dims, 1 on the rest
   std::vector<mx::array> kept_;
 };
 

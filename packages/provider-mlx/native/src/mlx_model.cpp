@@ -72,11 +72,45 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
   config_.rope_theta = floatField(config, "rope_theta", 10000.0f);
   config_.rope_scale = floatField(config, "rope_scale", 1.0f);
   config_.rope_mscale = floatField(config, "rope_mscale", 1.0f);
+  config_.rope_dims = intField(config, "rope_dims", 0);
   config_.tie_word_embeddings = config.Get("tie_word_embeddings").ToBoolean();
   Napi::Value freqs = config.Get("rope_freqs");
   if (freqs.IsTypedArray() && freqs.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
     auto array = freqs.As<Napi::Float32Array>();
     config_.rope_freqs.assign(array.Data(), array.Data() + array.ElementLength());
+  }
+  Napi::Value activation = config.Get("activation");
+  if (activation.IsString()) config_.activation = activation.As<Napi::String>().Utf8Value();
+  config_.norm_offset = config.Get("norm_offset").ToBoolean();
+  config_.sandwich_norms = config.Get("sandwich_norms").ToBoolean();
+  config_.embed_scale = floatField(config, "embed_scale", 0.0f);
+  config_.attention_scale = floatField(config, "attention_scale", 0.0f);
+  config_.sliding_window = intField(config, "sliding_window", 0);
+  config_.local_rope_theta = floatField(config, "local_rope_theta", 10000.0f);
+  config_.query_scale_beta = floatField(config, "query_scale_beta", 0.0f);
+  config_.query_scale_original = intField(config, "query_scale_original", 0);
+  Napi::Value sliding = config.Get("sliding_layers");
+  if (sliding.IsTypedArray() && sliding.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    auto array = sliding.As<Napi::Int32Array>();
+    config_.sliding_layers.assign(array.Data(), array.Data() + array.ElementLength());
+  }
+  config_.num_experts = intField(config, "num_experts", 0);
+  config_.experts_per_token = intField(config, "num_experts_per_tok", 0);
+  config_.norm_topk_prob = config.Get("norm_topk_prob").ToBoolean();
+  Napi::Value moe = config.Get("moe_layers");
+  if (moe.IsTypedArray() && moe.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    auto array = moe.As<Napi::Int32Array>();
+    config_.moe_layers.assign(array.Data(), array.Data() + array.ElementLength());
+  }
+  Napi::Value overrides = config.Get("quantization_overrides");
+  if (overrides.IsObject()) {
+    Napi::Object object = overrides.As<Napi::Object>();
+    Napi::Array names = object.GetPropertyNames();
+    for (uint32_t index = 0; index < names.Length(); ++index) {
+      const std::string name = names.Get(index).As<Napi::String>().Utf8Value();
+      Napi::Object entry = object.Get(name).As<Napi::Object>();
+      config_.quantization_overrides[name] = {intField(entry, "bits", 0), intField(entry, "group_size", 64)};
+    }
   }
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);

@@ -22,7 +22,9 @@ import { finalStats, toGenerateLines } from '../to-ollama-line.js';
 /**
  * POST /api/generate. `raw` (or `suffix`) completes the prompt as is and returns `context`
  * token ids that a later raw request can continue from; otherwise the prompt (and `system`)
- * go through the model's chat template. An empty prompt loads or unloads the model.
+ * go through the model's chat template. A model without a template gets Ollama's default
+ * template, `{{ .Prompt }}`: the prompt as is (and no system). An empty prompt loads or
+ * unloads the model.
  */
 export function generateRoute(app: FastifyInstance, { router }: OllamaServerOptions): void {
   app.post('/generate', async (request, reply) => {
@@ -42,13 +44,13 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
       );
     }
     const options = toGenerationOptions(body.options, body.format);
-    const raw = body.raw === true || body.suffix !== undefined;
+    const raw = body.raw === true || body.suffix !== undefined || (!body.images?.length && !(await hasTemplate(router, entry.id)));
     if (!raw && body.context?.length) {
       request.log.debug('context is only continued for raw requests; ignoring it');
     }
     const { lease, parts } = await openModelStream(router, entry.id, { signal, keepAlive: body.keep_alive }, (provider): AsyncIterable<StreamPart> => {
       if (raw) {
-        assertCanComplete(provider);
+        assertCanComplete(provider, options);
         return provider.complete(
           {
             ...options,
@@ -81,4 +83,15 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
       ...(result.context ? { context: result.context } : {}),
     };
   });
+}
+
+/**
+ * Whether the model goes through a chat template. Only a model described as completing raw
+ * prompts and carrying no template (or named chat format) gets the default one; a provider
+ * that says nothing keeps its chat path.
+ */
+async function hasTemplate(router: OllamaServerOptions['router'], modelId: string): Promise<boolean> {
+  const info = await router.describe(modelId).catch(() => undefined);
+  if (info?.capabilities?.complete !== true) return true;
+  return Boolean(info.chatTemplate || info.chatFormat);
 }

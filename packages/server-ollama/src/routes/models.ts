@@ -1,9 +1,12 @@
-import { errorCodes, HeylookError, type ModelEntry, type ModelInfo, type ModelRouter, parseRequest } from '@heylook/core';
+import { createHash } from 'node:crypto';
+import { type ModelEntry, type ModelInfo, type ModelRouter, parseRequest } from '@heylook/core';
 import type { FastifyInstance } from 'fastify';
 import { modelDetails, modelDigest, modifiedAt, ollamaCapabilities } from '../model-facts.js';
 import { ollamaName, resolveModelName } from '../model-names.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
 import { modelNameRequestSchema } from '../request-schemas.js';
+
+const serverStarted = new Date().toISOString();
 
 /** A pinned model "expires" far in the future, as in Ollama. */
 const pinnedExpiry = '2318-11-26T00:00:00.000Z';
@@ -16,16 +19,13 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
         .models()
         .filter((entry) => entry.enabled)
         .map(async (entry) => {
-          try {
-            const { info: _info, ...model } = await listing(router, entry);
-            return model;
-          } catch (error) {
-            request.log.warn({ err: error, model: entry.id }, 'cannot describe model; leaving it out of /api/tags');
-            return undefined;
-          }
+          const { info: _info, ...model } = await listing(router, entry, (error) =>
+            request.log.warn({ model: entry.id }, `cannot describe model "${entry.id}" (${error instanceof Error ? error.message : String(error)}); listing it without file facts`),
+          );
+          return model;
         }),
     );
-    return { models: models.filter((model) => model !== undefined) };
+    return { models };
   });
 
   app.post('/show', async (request) => {
@@ -45,7 +45,7 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
         ...(info.family && info.contextLength ? { [`${info.family}.context_length`]: info.contextLength } : {}),
       },
       capabilities: ollamaCapabilities(info),
-      modified_at: files.length ? await modifiedAt(files) : new Date(0).toISOString(),
+      modified_at: files.length ? await modifiedAt(files) : serverStarted,
     };
   });
 
@@ -71,22 +71,40 @@ export function modelRoutes(app: FastifyInstance, { router }: OllamaServerOption
   });
 }
 
-async function listing(router: ModelRouter, entry: ModelEntry) {
-  const info = await router.describe(entry.id);
+/**
+ * A model's listing. When its provider cannot describe it (a missing file, a provider that is
+ * not installed), `onDescribeError` hears why and the model is still listed, without file facts:
+ * a model that disappears from /api/tags is harder to debug than one whose requests say why.
+ */
+async function listing(router: ModelRouter, entry: ModelEntry, onDescribeError?: (error: unknown) => void) {
+  const info: ModelInfo = await router.describe(entry.id).catch((error: unknown) => {
+    if (!onDescribeError) throw error;
+    onDescribeError(error);
+    return {};
+  });
   const files = info.files ?? [];
-  if (files.length === 0) {
-    throw new HeylookError(errorCodes.providerError, `provider of "${entry.id}" does not report its files`);
-  }
   const name = ollamaName(entry.id);
+  if (info.remote) {
+    // No files here: named by where it is served, with the fields Ollama lists its remote models with.
+    const digest = createHash('sha256').update(`${info.remote.host}\n${info.remote.model}`).digest('hex');
+    const remote = { remote_model: info.remote.model, remote_host: info.remote.host };
+    return { name, model: name, modified_at: new Date(0).toISOString(), size: 0, digest, details: modelDetails(info), ...remote, info };
+  }
+  // describe()/info() are optional: a provider that reports no files still gets listed, with
+  // a digest that names the model (stable across restarts) instead of its bytes.
   return {
     name,
     model: name,
-    modified_at: await modifiedAt(files),
+    modified_at: files.length ? await modifiedAt(files) : serverStarted,
     size: info.fileSize ?? 0,
-    digest: await modelDigest(files),
+    digest: files.length ? await modelDigest(files) : identityDigest(entry),
     details: modelDetails(info),
     info,
   };
+}
+
+function identityDigest(entry: ModelEntry): string {
+  return createHash('sha256').update(`${entry.provider}\0${entry.id}\0${JSON.stringify(entry.config)}`).digest('hex');
 }
 
 function parameters(entry: ModelEntry): string {

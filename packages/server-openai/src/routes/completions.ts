@@ -37,7 +37,7 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
       body.model,
       { signal, keepAlive: body.keep_alive },
       (provider) => {
-        assertCanComplete(provider);
+        assertCanComplete(provider, completion);
         return provider.complete(completion, { signal });
       },
     );

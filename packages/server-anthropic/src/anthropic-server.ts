@@ -1,0 +1,58 @@
+import { parseJsonText } from '@heylook/core';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { toAnthropicError } from './anthropic-error.js';
+import type { AnthropicServerOptions } from './anthropic-server-options.js';
+import { countTokensRoute } from './routes/count-tokens.js';
+import { messagesRoute } from './routes/messages.js';
+
+/**
+ * The /v1/messages routes in their own encapsulated scope, so their error and not-found
+ * handlers are Anthropic's only. The scope is /v1/messages, not /v1: the OpenAI plugin
+ * owns /v1's not-found handler and both plugins serve on one port.
+ */
+async function messagesScope(app: FastifyInstance, options: AnthropicServerOptions): Promise<void> {
+  const apiKeys = new Set(options.apiKeys ?? []);
+  if (apiKeys.size > 0) {
+    // Anthropic's SDKs send x-api-key; Claude Code with ANTHROPIC_AUTH_TOKEN sends a bearer token.
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization ?? '';
+      const bearer = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      const xApiKey = request.headers['x-api-key'];
+      const key = (typeof xApiKey === 'string' ? xApiKey.trim() : '') || bearer;
+      if (!apiKeys.has(key)) {
+        throw Object.assign(new Error(key ? 'invalid x-api-key' : 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".'), {
+          statusCode: 401,
+        });
+      }
+    });
+  }
+  // Bodies are JSON whatever the content type says, as on heylook's other APIs.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonText(body.toString()));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  app.setErrorHandler(async (error, request, reply) => {
+    const mapped = toAnthropicError(error);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (mapped.retryAfterSeconds !== undefined) void reply.header('retry-after', String(mapped.retryAfterSeconds));
+    return reply.status(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.status(404).send({ type: 'error', error: { type: 'not_found_error', message: `Unknown endpoint ${request.method} ${request.url}.` } }),
+  );
+  messagesRoute(app, options);
+  countTokensRoute(app, options);
+}
+
+/** The Anthropic Messages API: POST /v1/messages and /v1/messages/count_tokens. */
+export const anthropicServer: FastifyPluginAsync<AnthropicServerOptions> = fastifyPlugin(
+  async (app: FastifyInstance, options: AnthropicServerOptions) => {
+    await app.register(messagesScope, { ...options, prefix: '/v1/messages' });
+  },
+  { fastify: '5.x', name: '@heylook/server-anthropic' },
+);
