@@ -366,7 +366,7 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
   }
   await writeFile(path.join(dir, 'model.safetensors'), safetensors(tensors));
   await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(written, null, 2)}\n`);
-  const tokenizer = path.join(process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../../shared/models'), 'stories260K-hf');
+  const tokenizer = path.join(process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../models'), 'stories260K-hf');
   for (const name of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(tokenizer, name), path.join(dir, name));
   return { config: full, parameters: Object.values(tensors).reduce((sum, { data }) => sum + data.length, 0) };
 }

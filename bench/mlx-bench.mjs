@@ -1,7 +1,7 @@
 // MLX provider vs Python mlx-lm, same mlx-cpu wheel, same folder, same prompt, one run:
 // prompt and generation tokens/s on stories260K-hf and on a generated random-weights Llama.
 // Run after `pnpm build:native && pnpm build`: node bench/mlx-bench.mjs
-// Installs mlx-lm into bench/.mlx-lm (git-ignored) on first use.
+// Installs mlx-lm (pinned, into ~/.cache/heylook) on first use.
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -11,7 +11,7 @@
 # with a message on the first failure. Usage: scripts/tarball-test.sh [a|b|c ...] (default: all).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-export HEYLOOK_FIXTURES="${HEYLOOK_FIXTURES:-$(cd "$root/.." && pwd)/shared/models}"
+export HEYLOOK_FIXTURES="${HEYLOOK_FIXTURES:-$root/models}"
 export HEYLOOK_CACHE="${HEYLOOK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/heylook}"
 export npm_config_cache="${npm_config_cache:-$HEYLOOK_CACHE/npm}"
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false

@@ -10,19 +10,27 @@ fi
 npx -y pnpm@10 install --frozen-lockfile
 # MLX: the pinned mlx-cpu wheel (pip) and the native addon (cmake-js); idempotent.
 npx -y pnpm@10 run build:native
+# Python mlx-lm on the same wheel, the reference provider-mlx's agreement tests compare with (cached outside the repo).
+node bench/install-mlx-lm.mjs
 npx -y pnpm@10 run build
 log=$(mktemp)
 status=0
-npx -y pnpm@10 exec turbo run test --concurrency=1 --output-logs=full 2>&1 | tee "$log" || status=$?
+npx -y pnpm@10 exec turbo run test --concurrency=1 --continue --output-logs=full 2>&1 | tee "$log" || status=$?
 # One closing line over all packages, in the plain "N passed, N failed" form.
 node -e '
   const text = require("fs").readFileSync(process.argv[1], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
-  let passed = 0, failed = 0;
+  const count = (pattern, text) => Number((pattern.exec(text) || [0, 0])[1]);
+  let passed = 0, failed = 0, brokenFiles = 0;
   for (const line of text.split("\n")) {
-    const match = /\bTests\s+(.*)\(\d+\)\s*$/.exec(line);
-    if (!match) continue;
-    passed += Number((/(\d+) passed/.exec(match[1]) || [0, 0])[1]);
-    failed += Number((/(\d+) failed/.exec(match[1]) || [0, 0])[1]);
+    const files = /\bTest Files\s+(.*)\(\d+\)\s*$/.exec(line);
+    if (files) brokenFiles = count(/(\d+) failed/, files[1]);
+    const tests = /\bTests\s+(.*)\(\d+\)\s*$/.exec(line);
+    if (!tests) continue;
+    passed += count(/(\d+) passed/, tests[1]);
+    const failedTests = count(/(\d+) failed/, tests[1]);
+    // A test file that fails to load counts no tests; count it as one failure.
+    failed += failedTests > 0 ? failedTests : brokenFiles;
+    brokenFiles = 0;
   }
   console.log(`${passed} passed, ${failed} failed`);
 ' "$log"

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError } from './cli-error.js';
 import { initCommand } from './commands/init.js';
+import { llamaServerCommand } from './commands/llama-server.js';
 import { lsCommand } from './commands/ls.js';
 import { mlxCommand } from './commands/mlx.js';
 import { providersCommand } from './commands/providers.js';
@@ -22,7 +23,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
       .command(providersCommand)
       .command(initCommand)
       .command(mlxCommand)
-      .demandCommand(1, 'Name a command: heylook serve | ls | ps | run | providers | init | mlx')
+      .command(llamaServerCommand)
+      .demandCommand(1, 'Name a command: heylook serve | ls | ps | run | providers | init | mlx | llama-server')
       .strict()
       .version(VERSION)
       .help()

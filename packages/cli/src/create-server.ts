@@ -1,5 +1,6 @@
-import { isHeylookError, type ModelRouter } from '@heylook/core';
+import { defaultServerSettings, isHeylookError, type ModelRouter, type ServerSettings } from '@heylook/core';
 import anthropicServer from '@heylook/server-anthropic';
+import { serverGuard, serverMetrics } from '@heylook/server-guard';
 import ollamaServer from '@heylook/server-ollama';
 import openaiServer from '@heylook/server-openai';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
@@ -22,18 +23,42 @@ export function servesApi(selection: ApiSelection, api: 'openai' | 'ollama' | 'a
   return selection === 'all' || selection === 'both' || selection === api;
 }
 
+/** The settings the HTTP layer uses; the rest of ServerSettings configures the router. */
+export type HttpSettings = Pick<
+  ServerSettings,
+  'host' | 'apiKeys' | 'corsOrigins' | 'allowedHosts' | 'bodyLimit' | 'maxMessages' | 'maxImages' | 'maxImageBytes'
+>;
+
 export interface CreateServerOptions {
   router: ModelRouter;
   api?: ApiSelection;
-  apiKeys?: string[];
+  /** Defaults to core's defaults: loopback, no keys, local origins only. */
+  settings?: Partial<HttpSettings>;
   logger?: FastifyServerOptions['logger'];
 }
 
 export const VERSION = '0.1.0';
 
-/** The one fastify app `serve` runs and the tests start: every API on one port, plus /health. */
-export async function createServer({ router, api = 'all', apiKeys = [], logger = false }: CreateServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger, logController: new OneLinePerRequest(), bodyLimit: 64 * 1024 * 1024, forceCloseConnections: 'idle' });
+/** The one fastify app `serve` runs and the tests start: the guard, every API on one port, /health and /metrics. */
+export async function createServer({ router, api = 'all', settings = {}, logger = false }: CreateServerOptions): Promise<FastifyInstance> {
+  const http: HttpSettings = { ...defaultServerSettings, ...settings };
+  const app = Fastify({
+    // Keys travel in headers: should a serializer ever log headers, they come out redacted.
+    logger: typeof logger === 'object' ? { ...logger, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } : logger,
+    bodyLimit: http.bodyLimit,
+    logController: new OneLinePerRequest(),
+    forceCloseConnections: 'idle',
+  });
+  // First, so its hooks run before anything else on every route, however it was added.
+  await app.register(serverGuard, {
+    apiKeys: http.apiKeys,
+    origins: http.corsOrigins,
+    bindHost: http.host,
+    allowedHosts: http.allowedHosts,
+    bodyLimit: http.bodyLimit,
+    limits: { maxMessages: http.maxMessages, maxImages: http.maxImages, maxImageBytes: http.maxImageBytes },
+  });
+  await app.register(serverMetrics, { router });
   app.get('/health', async () => ({
     status: 'ok',
     version: VERSION,
@@ -51,9 +76,9 @@ export async function createServer({ router, api = 'all', apiKeys = [], logger =
         pinned: model.pinned,
       })),
   }));
-  if (servesApi(api, 'openai')) await app.register(openaiServer, { router, apiKeys });
-  if (servesApi(api, 'ollama')) await app.register(ollamaServer, { router, apiKeys });
-  if (servesApi(api, 'anthropic')) await app.register(anthropicServer, { router, apiKeys });
+  if (servesApi(api, 'openai')) await app.register(openaiServer, { router });
+  if (servesApi(api, 'ollama')) await app.register(ollamaServer, { router });
+  if (servesApi(api, 'anthropic')) await app.register(anthropicServer, { router });
   // Claude Code probes `HEAD /` before its first request; the Ollama API answers it when served.
   if (!servesApi(api, 'ollama')) app.route({ method: ['GET', 'HEAD'], url: '/', handler: async () => ({ status: 'ok' }) });
   router.on('load-end', ({ modelId, durationMs, error }) => {

@@ -21,3 +21,4 @@ export * from './router/open-model-stream.js';
 export * from './provider/assert-capabilities.js';
 export { PrefixSlotPool, type SlotLease } from './util/prefix-slot-pool.js';
 export { parseJsonText, parseRequest } from './util/parse-request.js';
+export { assertGgufFile, hasGgufMagic, readGgufHeader, type GgufHeader, type GgufTensorInfo } from './gguf/read-gguf-header.js';

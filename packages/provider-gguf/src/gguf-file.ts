@@ -1,6 +1,6 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorCodes, HeylookError, type ModelInfo } from '@heylook/core';
+import { assertGgufFile, errorCodes, hasGgufMagic, HeylookError, type ModelInfo } from '@heylook/core';
 import { GgmlType, GgufFileType, GgufInsights, readGgufFileInfo, type GgufFileInfo } from 'node-llama-cpp';
 import type { GgufConfig } from './gguf-config.js';
 import { sharedLlama } from './llama-instance.js';
@@ -9,45 +9,8 @@ export function resolveModelPath(config: { model_path: string }, baseDir: string
   return path.resolve(baseDir, config.model_path);
 }
 
-/** Checks the file before llama.cpp sees it, so a bad path is a coded error, not a crash. */
-export async function assertGgufFile(file: string): Promise<number> {
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-    size = info.size;
-  } catch (error) {
-    throw new HeylookError(
-      errorCodes.modelFileNotFound,
-      `GGUF file not found: ${file}. Fix model_path (relative paths resolve against the models.yaml folder).`,
-      { cause: error, param: 'model_path' },
-    );
-  }
-  if (!(await hasGgufMagic(file))) {
-    throw new HeylookError(
-      errorCodes.invalidModelFile,
-      `${file} is not a GGUF file (it does not start with "GGUF"). Point model_path at a .gguf model, or use the provider for this format.`,
-      { param: 'model_path' },
-    );
-  }
-  return size;
-}
-
-/** True when `file` is a readable file that starts with the GGUF magic. */
-export async function hasGgufMagic(file: string): Promise<boolean> {
-  try {
-    const handle = await open(file, 'r');
-    try {
-      const magic = Buffer.alloc(4);
-      await handle.read(magic, 0, 4, 0);
-      return magic.toString('latin1') === 'GGUF';
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return false;
-  }
-}
+// The magic check and file assertion live in core, shared with provider-llama-server.
+export { assertGgufFile, hasGgufMagic };
 
 /** Reads the GGUF header; a truncated or corrupt header is HEYLOOK_INVALID_MODEL_FILE. */
 export async function readHeader(file: string): Promise<GgufFileInfo> {

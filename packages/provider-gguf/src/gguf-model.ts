@@ -108,6 +108,11 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     };
   }
 
+  /** Sequences held by requests now (0 when idle or unloaded); lets tests see a cancelled request freed its sequence. */
+  get busySequences(): number {
+    return this.#loaded?.pool.busyCount ?? 0;
+  }
+
   get modelPath(): string {
     return resolveModelPath(this.config, this.context.baseDir);
   }
@@ -319,7 +324,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       for (const [index, text] of request.input.entries()) {
         let tokens = loaded.model.tokenize(text, true);
         if (loaded.model.tokens.shouldPrependBosToken && loaded.model.tokens.bos !== null) tokens = [loaded.model.tokens.bos, ...tokens];
-        const limit = maxEmbedTokens(loaded);
+        // node-llama-cpp refuses input as long as the embedding context itself.
+        const limit = maxEmbedTokens(loaded) - 1;
         if (tokens.length > limit) {
           if (request.truncate === false) {
             throw new HeylookError(
@@ -491,8 +497,10 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const topK = request.topK ?? config.top_k;
     const topP = request.topP ?? config.top_p;
     const minP = request.minP ?? config.min_p;
-    // Clamped to the room left in the context, like mlx: clients such as Claude Code ask for 32000.
-    const maxTokens = Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, loaded.context.contextSize - promptLength);
+    // Clamped to the room left in the context, like mlx: past it node-llama-cpp would shift the
+    // context and keep going (a huge max_tokens could hold a sequence for ever), and clients such
+    // as Claude Code ask for 32000.
+    const maxTokens = Math.max(1, Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, loaded.context.contextSize - promptLength));
     const customStopTriggers: (string | Token)[][] = stopTokens.map((token) => [token as Token]);
     return {
       temperature,

@@ -64,20 +64,20 @@ afterAll(async () => {
 const chat = (model: string) => ({ model, messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 6, temperature: 0 });
 
 describe('upstream failures seen by clients', () => {
-  it('sends the api key; a missing or wrong key is a 503 pointing at the config, not a 401 for the client', async () => {
+  it('sends the api key; a missing or wrong key is a 422 pointing at the config (permanent, not retried), not a 401 for the client', async () => {
     expect((await postJson(`${front.url}/v1/chat/completions`, chat('keyed'))).status).toBe(200);
     const keyless = await postJson(`${front.url}/v1/chat/completions`, chat('keyless'));
-    expect(keyless.status).toBe(503);
+    expect(keyless.status).toBe(422);
     expect(keyless.body.error).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('api_key') });
   });
 
-  it('keeps a 429 a 429 with the upstream Retry-After, on both APIs', async () => {
+  it('keeps the upstream Retry-After on both APIs: a 429 on OpenAI\'s, a 503 (busy, as Ollama says it) on Ollama\'s', async () => {
     const openai = await postJson(`${front.url}/v1/chat/completions`, chat('limited'));
     expect(openai.status).toBe(429);
     expect(openai.headers.get('retry-after')).toBe('7');
     expect(openai.body.error.message).toContain('rate limit reached');
     const ollama = await postJson(`${front.url}/api/chat`, { ...chat('limited'), stream: false });
-    expect(ollama.status).toBe(429);
+    expect(ollama.status).toBe(503);
     expect(ollama.headers.get('retry-after')).toBe('7');
   });
 

@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { anthropicServer } from './anthropic-server.js';
 
-function buildApp(options: { apiKeys?: string[] } = {}) {
+function buildApp() {
   const { router } = createTestRouter(
     {
       echo: {},
@@ -15,7 +15,7 @@ function buildApp(options: { apiKeys?: string[] } = {}) {
     { maxLoadedModels: 10 },
   );
   const app = Fastify();
-  void app.register(anthropicServer, { router, ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}) });
+  void app.register(anthropicServer, { router });
   return { app, router };
 }
 
@@ -187,17 +187,5 @@ describe('the /v1/messages scope', () => {
     const response = await app.inject({ method: 'GET', url: '/v1/messages/batches' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
-  });
-
-  it('takes the key as x-api-key or as a bearer token when keys are configured', async () => {
-    const { app } = buildApp({ apiKeys: ['sk-local'] });
-    const body = { model: 'echo', max_tokens: 5, messages: hello };
-    for (const headers of [{}, { 'x-api-key': 'wrong' }]) {
-      const response = await app.inject({ ...messages(body), headers });
-      expect(response.statusCode).toBe(401);
-      expect(response.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
-    }
-    expect((await app.inject({ ...messages(body), headers: { 'x-api-key': 'sk-local' } })).statusCode).toBe(200);
-    expect((await app.inject({ ...messages(body), headers: { authorization: 'Bearer sk-local' } })).statusCode).toBe(200);
   });
 });

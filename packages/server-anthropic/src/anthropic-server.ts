@@ -12,21 +12,7 @@ import { messagesRoute } from './routes/messages.js';
  * owns /v1's not-found handler and both plugins serve on one port.
  */
 async function messagesScope(app: FastifyInstance, options: AnthropicServerOptions): Promise<void> {
-  const apiKeys = new Set(options.apiKeys ?? []);
-  if (apiKeys.size > 0) {
-    // Anthropic's SDKs send x-api-key; Claude Code with ANTHROPIC_AUTH_TOKEN sends a bearer token.
-    app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization ?? '';
-      const bearer = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      const xApiKey = request.headers['x-api-key'];
-      const key = (typeof xApiKey === 'string' ? xApiKey.trim() : '') || bearer;
-      if (!apiKeys.has(key)) {
-        throw Object.assign(new Error(key ? 'invalid x-api-key' : 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".'), {
-          statusCode: 401,
-        });
-      }
-    });
-  }
+  // API keys (x-api-key or a bearer token), CORS and limits are @heylook/server-guard's.
   // Bodies are JSON whatever the content type says, as on heylook's other APIs.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {

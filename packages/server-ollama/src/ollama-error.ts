@@ -17,7 +17,8 @@ const statusByCode: Record<HeylookErrorCode, number> = {
   [errorCodes.payloadTooLarge]: 413,
   [errorCodes.contextOverflow]: 400,
   [errorCodes.unsupportedCapability]: 400,
-  [errorCodes.queueFull]: 429,
+  // Ollama answers a full queue with 503 ("server busy"), and its clients retry on that.
+  [errorCodes.queueFull]: 503,
   [errorCodes.modelBusyTimeout]: 503,
   [errorCodes.aborted]: 499,
   [errorCodes.closed]: 503,

@@ -15,14 +15,7 @@ export const OLLAMA_COMPATIBLE_VERSION = '0.12.6';
 
 /** The /api routes in their own scope, so their error handler is Ollama's only. */
 async function apiScope(app: FastifyInstance, options: OllamaServerOptions): Promise<void> {
-  const apiKeys = new Set(options.apiKeys ?? []);
-  if (apiKeys.size > 0) {
-    app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization ?? '';
-      const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!apiKeys.has(key)) throw Object.assign(new Error('unauthorized: send "Authorization: Bearer <key>"'), { statusCode: 401 });
-    });
-  }
+  // API keys, CORS and limits are @heylook/server-guard's, registered once for every API.
   // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded, and
   // Ollama and llama-server accept that.
   app.removeContentTypeParser('text/plain');

@@ -51,6 +51,8 @@ const common = {
   options: optionsSchema,
   keep_alive: keepAlive.optional(),
   think: z.union([z.boolean(), z.enum(['low', 'medium', 'high'])]).optional(),
+  logprobs: z.boolean().optional(),
+  top_logprobs: z.number().int().min(0).max(20).optional(),
 };
 
 export const chatRequestSchema = z.object({

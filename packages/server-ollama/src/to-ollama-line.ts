@@ -1,4 +1,4 @@
-import type { FinishReason, StreamPart, Usage } from '@heylook/core';
+import type { FinishReason, GenerationOptions, StreamPart, TokenLogprob, Usage } from '@heylook/core';
 
 export interface LineContext {
   model: string;
@@ -28,6 +28,25 @@ export function finalStats(context: LineContext, reason: FinishReason, usage: Us
   };
 }
 
+/** `logprobs: true` (and `top_logprobs`) → the canonical option; providers that cannot refuse with a 400. */
+export function toLogprobsOption(body: { logprobs?: boolean | undefined; top_logprobs?: number | undefined }): Pick<GenerationOptions, 'logprobs'> {
+  return body.logprobs ? { logprobs: { topLogprobs: body.top_logprobs ?? 0 } } : {};
+}
+
+/** Ollama's `logprobs` field: one entry per token, alternatives in `top_logprobs`. */
+export function toOllamaLogprobs(logprobs: TokenLogprob[] | undefined): { logprobs?: object[] } {
+  if (!logprobs) return {};
+  const bytes = (entry: { token: string; bytes?: number[] }) => entry.bytes ?? [...Buffer.from(entry.token, 'utf8')];
+  return {
+    logprobs: logprobs.map((entry) => ({
+      token: entry.token,
+      logprob: entry.logprob,
+      bytes: bytes(entry),
+      top_logprobs: (entry.topLogprobs ?? []).map((alt) => ({ token: alt.token, logprob: alt.logprob, bytes: bytes(alt) })),
+    })),
+  };
+}
+
 /** Tool-call arguments as Ollama sends them: an object, or the text when it isn't JSON. */
 export function parseArguments(text: string): unknown {
   try {
@@ -47,7 +66,7 @@ export function toChatLines(context: LineContext, part: StreamPart): object[] {
   });
   switch (part.type) {
     case 'text-delta':
-      return [line({ content: part.text })];
+      return [line({ content: part.text }, { done: false, ...toOllamaLogprobs(part.logprobs) })];
     case 'reasoning-delta':
       return [line({ thinking: part.text })];
     case 'tool-call':
@@ -64,7 +83,7 @@ export function toGenerateLines(context: LineContext, part: StreamPart): object[
   const line = (fields: object) => ({ model: context.model, created_at: new Date().toISOString(), ...fields });
   switch (part.type) {
     case 'text-delta':
-      return [line({ response: part.text, done: false })];
+      return [line({ response: part.text, done: false, ...toOllamaLogprobs(part.logprobs) })];
     case 'reasoning-delta':
       return [line({ response: '', thinking: part.text, done: false })];
     case 'finish':

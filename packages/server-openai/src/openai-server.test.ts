@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { openaiServer } from './openai-server.js';
 
-function buildApp(options: { apiKeys?: string[] } = {}) {
+function buildApp() {
   const { router, stats } = createTestRouter(
     {
       echo: { aliases: ['echo-alias'] },
@@ -16,7 +16,7 @@ function buildApp(options: { apiKeys?: string[] } = {}) {
     { maxLoadedModels: 10 },
   );
   const app = Fastify();
-  void app.register(openaiServer, { router, ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}) });
+  void app.register(openaiServer, { router });
   return { app, router, stats };
 }
 
@@ -237,17 +237,6 @@ describe('POST /v1/embeddings', () => {
 });
 
 describe('auth and unknown routes', () => {
-  it('requires a bearer key when keys are configured', async () => {
-    const { app } = buildApp({ apiKeys: ['secret'] });
-    const denied = await app.inject({ method: 'GET', url: '/v1/models' });
-    expect(denied.statusCode).toBe(401);
-    expect(denied.json().error).toMatchObject({ code: 'invalid_api_key', type: 'invalid_request_error' });
-    const wrong = await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer nope' } });
-    expect(wrong.statusCode).toBe(401);
-    const allowed = await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer secret' } });
-    expect(allowed.statusCode).toBe(200);
-  });
-
   it('answers unknown /v1 routes with a 404 in OpenAI shape', async () => {
     const { app } = buildApp();
     const response = await app.inject({ method: 'GET', url: '/v1/nothing' });

@@ -12,21 +12,9 @@ import { responsesRoutes } from './routes/responses.js';
 import { ResponseStore } from './response-store.js';
 import { tokenizeRoute } from './routes/tokenize.js';
 
-/** Auth, body parsing and OpenAI-shaped errors, shared by the /v1 scope and llama-server's root routes. */
-function configureScope(app: FastifyInstance, options: OpenAIServerOptions): void {
-  const apiKeys = new Set(options.apiKeys ?? []);
-  if (apiKeys.size > 0) {
-    app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization ?? '';
-      const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!apiKeys.has(key)) {
-        throw Object.assign(new Error(key ? 'Incorrect API key provided.' : 'Missing API key: send "Authorization: Bearer <key>".'), {
-          statusCode: 401,
-          code: 'invalid_api_key',
-        });
-      }
-    });
-  }
+/** Body parsing and OpenAI-shaped errors, shared by the /v1 scope and llama-server's root routes. */
+function configureScope(app: FastifyInstance): void {
+  // API keys, CORS and limits are @heylook/server-guard's, registered once for every API.
   // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded, and
   // Ollama and llama-server accept that.
   app.removeContentTypeParser('text/plain');
@@ -51,7 +39,7 @@ function configureScope(app: FastifyInstance, options: OpenAIServerOptions): voi
 
 /** The /v1 routes in their own encapsulated scope, so their error handler is OpenAI's only. */
 async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Promise<void> {
-  configureScope(app, options);
+  configureScope(app);
   app.setNotFoundHandler(async (request, reply) =>
     reply.status(404).send({
       error: { message: `Unknown endpoint ${request.method} ${request.url}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' },
@@ -70,7 +58,7 @@ async function v1Scope(app: FastifyInstance, options: OpenAIServerOptions): Prom
  * Its errors are OpenAI-shaped too, so these live with the OpenAI API.
  */
 async function llamaServerScope(app: FastifyInstance, options: OpenAIServerOptions): Promise<void> {
-  configureScope(app, options);
+  configureScope(app);
   tokenizeRoute(app, options);
   detokenizeRoute(app, options);
 }

@@ -68,7 +68,7 @@ describe('toChatRequest', () => {
     [{ messages: [{ role: 'user', content: 'x' }], grammar: '' }, 'grammar'],
     [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'https://x/y.png' }] }] }, 'messages.0.content.0.image_url'],
     [{ messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice'],
-    [{ messages: [{ role: 'user', content: 'x' }], logprobs: true }, 'logprobs'],
+    [{ messages: [{ role: 'user', content: 'x' }], top_logprobs: 2 }, 'top_logprobs'],
   ])('rejects %j naming %s', (body, param) => {
     expect(() => parse(body)).toThrow(expect.objectContaining({ param }));
     try {

@@ -36,12 +36,12 @@ export function toGenerationOptions(body: ChatCompletionRequest | CompletionRequ
 
 /** An OpenAI chat request → the canonical request every provider understands. */
 export function toChatRequest(body: ChatCompletionRequest): ChatRequest {
-  if (body.logprobs) {
-    throw new HeylookError(errorCodes.unsupportedCapability, 'logprobs are not supported by heylook providers yet; leave "logprobs" unset.', {
-      param: 'logprobs',
-    });
+  if (body.top_logprobs != null && !body.logprobs) {
+    throw new HeylookError(errorCodes.invalidRequest, '"top_logprobs" needs "logprobs": true.', { param: 'top_logprobs' });
   }
   const request: ChatRequest = { ...toGenerationOptions(body, maxChoices), messages: body.messages.map(toChatMessage) };
+  // Models that cannot return logprobs refuse them with a 400 (assertCanChat).
+  if (body.logprobs) request.logprobs = { topLogprobs: body.top_logprobs ?? 0 };
   const format = body.response_format;
   if (format?.type === 'json_object') request.responseFormat = format.schema ? { type: 'json-schema', schema: format.schema } : { type: 'json' };
   if (format?.type === 'json_schema') {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { FinishReason, StreamPart, Usage } from '@heylook/core';
+import type { FinishReason, StreamPart, TokenLogprob, Usage } from '@heylook/core';
+import { toChatLogprobs, toLegacyLogprobs } from './to-openai-logprobs.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | null;
 
@@ -82,7 +83,7 @@ export class ChatChunkMapper {
   #map(part: Exclude<StreamPart, { type: 'error' }>): object[] {
     switch (part.type) {
       case 'text-delta':
-        return [this.#chunk({ content: part.text })];
+        return [this.#chunk({ content: part.text }, null, part.logprobs)];
       case 'reasoning-delta':
         return [this.#chunk({ reasoning_content: part.text })];
       case 'tool-call-delta': {
@@ -112,10 +113,10 @@ export class ChatChunkMapper {
     }
   }
 
-  #chunk(delta: Delta, finishReason: OpenAIFinishReason = null): object {
+  #chunk(delta: Delta, finishReason: OpenAIFinishReason = null, logprobs?: TokenLogprob[]): object {
     return {
       ...this.#base(),
-      choices: [{ index: this.index, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: this.index, delta, logprobs: toChatLogprobs(logprobs), finish_reason: finishReason }],
       ...(this.context.includeUsage ? { usage: null } : {}),
     };
   }
@@ -127,12 +128,18 @@ export class ChatChunkMapper {
 
 /** Stream parts → legacy `text_completion` chunks. */
 export class CompletionChunkMapper {
+  /** Characters sent so far, for the legacy logprobs' text_offset. */
+  #offset = 0;
+
   constructor(private readonly context: ChunkContext) {}
 
   map(part: StreamPart): object[] {
     switch (part.type) {
-      case 'text-delta':
-        return [this.#chunk(part.text, null)];
+      case 'text-delta': {
+        const chunk = this.#chunk(part.text, null, toLegacyLogprobs(part.logprobs, this.#offset));
+        this.#offset += part.text.length;
+        return [chunk];
+      }
       case 'finish': {
         const chunks = [this.#chunk('', toOpenAIFinishReason(part.reason))];
         if (this.context.includeUsage) chunks.push({ ...this.#base(), choices: [], usage: toOpenAIUsage(part.usage) });
@@ -143,8 +150,8 @@ export class CompletionChunkMapper {
     }
   }
 
-  #chunk(text: string, finishReason: OpenAIFinishReason): object {
-    return { ...this.#base(), choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }] };
+  #chunk(text: string, finishReason: OpenAIFinishReason, logprobs: ReturnType<typeof toLegacyLogprobs> = null): object {
+    return { ...this.#base(), choices: [{ index: 0, text, logprobs, finish_reason: finishReason }] };
   }
 
   #base() {

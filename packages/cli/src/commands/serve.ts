@@ -1,4 +1,5 @@
 import { ModelRouter, resolveServerSettings, settingsFromEnv, settingsFromFile, type ServerSettingsInput } from '@heylook/core';
+import { isLoopbackBind } from '@heylook/server-guard';
 import type { CommandModule } from 'yargs';
 import { CliError, parsePortFlag } from '../cli-error.js';
 import { createServer, servesApi, type ApiSelection } from '../create-server.js';
@@ -15,6 +16,7 @@ interface ServeArgs {
   api: ApiSelection;
   'max-loaded'?: number;
   'api-key'?: string[];
+  'cors-origin'?: string[];
   'log-level'?: string;
   preload?: string;
   'keep-alive'?: string;
@@ -34,7 +36,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('port', { coerce: parsePortFlag, describe: 'port (default 8080)' })
       .option('api', { choices: ['all', 'both', 'openai', 'ollama', 'anthropic'] as const, default: 'all' as const, describe: 'which APIs to serve (both = all)' })
       .option('max-loaded', { type: 'number', describe: 'most models resident at once (default 2)' })
-      .option('api-key', { type: 'string', array: true, describe: 'require this bearer key (repeatable)' })
+      .option('api-key', { type: 'string', array: true, describe: 'require this key as Bearer or x-api-key (repeatable)' })
+      .option('cors-origin', { type: 'string', array: true, describe: 'also allow browser pages from this origin (repeatable, * wildcards)' })
       .option('log-level', { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] })
       .option('preload', { type: 'string', describe: 'model to load at start (default: default_model)' })
       .option('keep-alive', { type: 'string', describe: 'default keep-alive, e.g. 5m, 1h, -1 (default 5m)' }),
@@ -53,6 +56,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (args.port !== undefined) flags.port = args.port;
     if (args['max-loaded'] !== undefined) flags.maxLoadedModels = args['max-loaded'];
     if (args['api-key'] !== undefined) flags.apiKeys = args['api-key'];
+    if (args['cors-origin'] !== undefined) flags.corsOrigins = args['cors-origin'];
     if (args['log-level'] !== undefined) flags.logLevel = args['log-level'];
     if (args['keep-alive'] !== undefined) flags.keepAlive = args['keep-alive'];
     const settings = resolveSettings([flags, settingsFromEnv(process.env), settingsFromFile(selection.config?.file)]);
@@ -67,6 +71,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       models: selection.models,
       maxLoadedModels: settings.maxLoadedModels,
       maxQueue: settings.maxQueue,
+      maxQueuePerModel: settings.maxQueuePerModel,
       keepAliveMs: settings.keepAliveMs,
       maxMemory: settings.maxMemory,
       queueTimeoutMs: settings.queueTimeoutMs,
@@ -76,13 +81,19 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const app = await createServer({
       router,
       api: args.api,
-      apiKeys: settings.apiKeys,
+      settings,
       logger: {
         level: settings.logLevel.toLowerCase(),
         ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true } } } : {}),
       },
     });
     showLoadProgress(router);
+
+    if (settings.apiKeys.length === 0 && !isLoopbackBind(settings.host)) {
+      process.stderr.write(
+        `warning: heylook is reachable from other machines (${settings.host}) without an API key; anyone who can reach this port can use it. Set --api-key or HEYLOOK_API_KEYS.\n`,
+      );
+    }
 
     let address: string;
     try {

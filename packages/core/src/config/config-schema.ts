@@ -38,6 +38,13 @@ export const configFileSchema = z.object({
   port: z.number().int().min(0).max(65535).optional(),
   api_keys: z.array(z.string().min(1)).optional(),
   log_level: z.string().optional(),
+  cors_origins: z.array(z.string().min(1)).optional(),
+  allowed_hosts: z.array(z.string().min(1)).optional(),
+  body_limit: byteSizeSchema.optional(),
+  max_queue_per_model: z.number().int().nonnegative().optional(),
+  max_messages: z.number().int().positive().optional(),
+  max_images: z.number().int().nonnegative().optional(),
+  max_image_size: byteSizeSchema.optional(),
   models: z.array(modelEntrySchema).default([]),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -16,6 +16,18 @@ export interface ServerSettings {
   keepAliveMs: number;
   defaultModel?: string;
   apiKeys: string[];
+  /** Browser origins allowed besides the local defaults (`*` wildcards). */
+  corsOrigins: string[];
+  /** Host names accepted besides local ones when bound to loopback. */
+  allowedHosts: string[];
+  /** Largest request body, in bytes. */
+  bodyLimit: number;
+  /** Most requests holding one model at once beyond what it decodes in parallel. */
+  maxQueuePerModel: number;
+  maxMessages: number;
+  maxImages: number;
+  /** Largest image, decoded, in bytes. */
+  maxImageBytes: number;
   logLevel: string;
 }
 
@@ -26,6 +38,13 @@ export const defaultServerSettings: ServerSettings = {
   maxQueue: 64,
   keepAliveMs: 5 * 60_000,
   apiKeys: [],
+  corsOrigins: [],
+  allowedHosts: [],
+  bodyLimit: 64 * 1024 * 1024,
+  maxQueuePerModel: 64,
+  maxMessages: 2048,
+  maxImages: 16,
+  maxImageBytes: 20 * 1024 * 1024,
   logLevel: 'info',
 };
 
@@ -39,6 +58,13 @@ export type ServerSettingsInput = Partial<{
   keepAlive: number | string;
   defaultModel: string;
   apiKeys: string[] | string;
+  corsOrigins: string[] | string;
+  allowedHosts: string[] | string;
+  bodyLimit: number | string;
+  maxQueuePerModel: number | string;
+  maxMessages: number | string;
+  maxImages: number | string;
+  maxImageSize: number | string;
   logLevel: string;
 }>;
 
@@ -61,6 +87,13 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ServerSettingsInput {
   assign('keepAlive', pick('KEEP_ALIVE'));
   assign('defaultModel', pick('DEFAULT_MODEL'));
   assign('apiKeys', pick('API_KEYS')?.split(',').map((key) => key.trim()).filter(Boolean));
+  assign('corsOrigins', pick('ORIGINS'));
+  assign('allowedHosts', pick('ALLOWED_HOSTS'));
+  assign('bodyLimit', pick('BODY_LIMIT'));
+  assign('maxQueuePerModel', pick('MAX_QUEUE_PER_MODEL'));
+  assign('maxMessages', pick('MAX_MESSAGES'));
+  assign('maxImages', pick('MAX_IMAGES'));
+  assign('maxImageSize', pick('MAX_IMAGE_SIZE'));
   assign('logLevel', pick('LOG_LEVEL'));
   return input;
 }
@@ -79,6 +112,13 @@ export function settingsFromFile(file: ConfigFile | undefined): ServerSettingsIn
   if (file.default_model !== undefined) input.defaultModel = file.default_model;
   if (file.api_keys !== undefined) input.apiKeys = file.api_keys;
   if (file.log_level !== undefined) input.logLevel = file.log_level;
+  if (file.cors_origins !== undefined) input.corsOrigins = file.cors_origins;
+  if (file.allowed_hosts !== undefined) input.allowedHosts = file.allowed_hosts;
+  if (file.body_limit !== undefined) input.bodyLimit = file.body_limit;
+  if (file.max_queue_per_model !== undefined) input.maxQueuePerModel = file.max_queue_per_model;
+  if (file.max_messages !== undefined) input.maxMessages = file.max_messages;
+  if (file.max_images !== undefined) input.maxImages = file.max_images;
+  if (file.max_image_size !== undefined) input.maxImageSize = file.max_image_size;
   return input;
 }
 
@@ -122,6 +162,21 @@ export function resolveServerSettings(layers: ServerSettingsInput[]): ServerSett
   if (defaultModel !== undefined) settings.defaultModel = defaultModel;
   const apiKeys = first('apiKeys');
   settings.apiKeys = typeof apiKeys === 'string' ? apiKeys.split(',').filter(Boolean) : (apiKeys ?? []);
+  const list = (value: string[] | string | undefined) =>
+    (typeof value === 'string' ? value.split(',') : (value ?? [])).map((item) => item.trim()).filter(Boolean);
+  settings.corsOrigins = list(first('corsOrigins'));
+  settings.allowedHosts = list(first('allowedHosts'));
+  const bytes = (name: string, value: number | string | undefined) => {
+    if (value === undefined) return undefined;
+    const parsed = parseByteSize(value);
+    if (parsed === undefined || parsed <= 0) throw invalid(name, value, 'a size like "64MB"');
+    return parsed;
+  };
+  settings.bodyLimit = bytes('body_limit', first('bodyLimit')) ?? settings.bodyLimit;
+  settings.maxImageBytes = bytes('max_image_size', first('maxImageSize')) ?? settings.maxImageBytes;
+  settings.maxQueuePerModel = integer('max_queue_per_model', first('maxQueuePerModel'), 0) ?? settings.maxQueuePerModel;
+  settings.maxMessages = integer('max_messages', first('maxMessages'), 1) ?? settings.maxMessages;
+  settings.maxImages = integer('max_images', first('maxImages'), 0) ?? settings.maxImages;
   settings.logLevel = first('logLevel') ?? settings.logLevel;
   return settings;
 }

@@ -38,6 +38,16 @@ export function assertCanGenerate(provider: BaseProvider, request: GenerationOpt
   if (request.logitBias && Object.keys(request.logitBias).length > 0 && !provider.capabilities.logitBias) {
     throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" does not support logit_bias.`, { param: 'logit_bias' });
   }
+  assertCanLogprobs(provider, request);
+}
+
+/** Throws HEYLOOK_UNSUPPORTED_CAPABILITY when logprobs are asked of a model that cannot return them. */
+export function assertCanLogprobs(provider: BaseProvider, request: GenerationOptions): void {
+  if (request.logprobs && !provider.capabilities.logprobs) {
+    throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot return logprobs; leave "logprobs" unset or use a llama-server model.`, {
+      param: 'logprobs',
+    });
+  }
 }
 
 /** Throws HEYLOOK_UNSUPPORTED_CAPABILITY unless the model completes raw prompts. */

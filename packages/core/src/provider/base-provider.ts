@@ -21,6 +21,12 @@ export interface ProviderCapabilities {
   grammar?: boolean;
   /** Applies per-token logit biases (OpenAI's `logit_bias`). */
   logitBias?: boolean;
+  /**
+   * Honours `logprobs` in generation requests (token log-probabilities with alternatives).
+   * Optional so providers written before it existed keep compiling; absent means no, and the
+   * servers answer 400 to a logprobs request.
+   */
+  logprobs?: boolean;
   /** How many requests the loaded model decodes at once; the router admits this many leases. */
   maxParallel: number;
 }

@@ -16,6 +16,11 @@ export interface ModelRouterOptions {
   maxMemory?: number;
   /** Most requests waiting for a model to become resident (default 64). */
   maxQueue?: number;
+  /**
+   * Most requests holding one model beyond what it decodes in parallel (default 64);
+   * past that, acquire fails with HEYLOOK_QUEUE_FULL instead of piling up.
+   */
+  maxQueuePerModel?: number;
   /** Longest a request waits in the queue, in ms. */
   queueTimeoutMs?: number;
   /** Keep-alive after the last request, in ms; Infinity pins (default 5 minutes). */
@@ -70,6 +75,20 @@ export interface RouterEvents {
   unload: [{ modelId: string; reason: 'evicted' | 'expired' | 'requested' | 'broken' | 'closed' }];
   'queue-change': [{ depth: number }];
   broken: [{ modelId: string; error: unknown }];
+  /** A generation ended (finished, failed or abandoned); for metrics. */
+  generation: [GenerationEvent];
+}
+
+export interface GenerationEvent {
+  modelId: string;
+  provider: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** From the start of generation to its first output part, in ms; undefined when nothing came out. */
+  timeToFirstTokenMs?: number;
+  /** From the start of generation to its end, in ms. */
+  durationMs: number;
+  outcome: 'finished' | 'failed' | 'abandoned';
 }
 
 interface ModelRecord {
@@ -116,6 +135,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
   readonly maxLoadedModels: number;
   readonly maxMemory: number | undefined;
   readonly maxQueue: number;
+  readonly maxQueuePerModel: number;
   readonly defaultModel: string | undefined;
   readonly #queueTimeoutMs: number | undefined;
   readonly #keepAliveMs: number;
@@ -132,6 +152,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
     this.maxLoadedModels = options.maxLoadedModels ?? 2;
     this.maxMemory = options.maxMemory;
     this.maxQueue = options.maxQueue ?? 64;
+    this.maxQueuePerModel = options.maxQueuePerModel ?? 64;
     this.#queueTimeoutMs = options.queueTimeoutMs;
     this.#keepAliveMs = options.keepAliveMs ?? 5 * 60_000;
     this.defaultModel = options.defaultModel;
@@ -207,6 +228,7 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
             this.#startUnload(record, 'broken');
             continue;
           }
+          this.#assertModelQueueRoom(record);
           return this.#lease(record, loadedNow ? performance.now() - started : 0, requestKeepAlive);
         case 'loading': {
           loadedNow = true;
@@ -332,6 +354,17 @@ export class ModelRouter extends EventEmitter<RouterEvents> {
       );
     }
     return record;
+  }
+
+  /** Requests past a model's parallel slots wait inside its provider; that wait is bounded here. */
+  #assertModelQueueRoom(record: ModelRecord): void {
+    const parallel = record.provider?.capabilities.maxParallel ?? 1;
+    if (record.leases < parallel + this.maxQueuePerModel) return;
+    throw new HeylookError(
+      errorCodes.queueFull,
+      `Model "${record.entry.id}" has ${record.leases} requests in progress or waiting, its limit (max_queue_per_model ${this.maxQueuePerModel} beyond ${parallel} in parallel); try again shortly.`,
+      { retryAfterSeconds: 1 },
+    );
   }
 
   #lease(record: ModelRecord, loadDurationMs: number, keepAliveMs: number | undefined): ModelLease {

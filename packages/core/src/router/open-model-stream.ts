@@ -1,5 +1,5 @@
 import type { BaseProvider } from '../provider/base-provider.js';
-import type { FinishReason, StreamPart, ToolCall, Usage } from '../provider/types.js';
+import type { FinishReason, StreamPart, TokenLogprob, ToolCall, Usage } from '../provider/types.js';
 import type { AcquireOptions, ModelLease, ModelRouter } from './model-router.js';
 
 export interface ModelStream {
@@ -29,18 +29,34 @@ export async function openModelStream(
     lease.release({ error });
     throw error;
   }
-  return { lease, parts: releasing(parts, lease) };
+  return { lease, parts: releasing(parts, lease, router) };
 }
 
-async function* releasing(parts: AsyncIterable<StreamPart>, lease: ModelLease): AsyncGenerator<StreamPart> {
+async function* releasing(parts: AsyncIterable<StreamPart>, lease: ModelLease, router: ModelRouter): AsyncGenerator<StreamPart> {
   let failure: unknown;
+  const started = performance.now();
+  let firstPartAt: number | undefined;
+  let usage: Usage | undefined;
   try {
-    yield* parts;
+    for await (const part of parts) {
+      if (part.type === 'finish') usage = part.usage;
+      else if (part.type !== 'error') firstPartAt ??= performance.now();
+      yield part;
+    }
   } catch (error) {
     failure = error;
     throw error;
   } finally {
     lease.release({ error: failure });
+    router.emit('generation', {
+      modelId: lease.modelId,
+      provider: lease.entry.provider,
+      promptTokens: usage?.promptTokens ?? 0,
+      completionTokens: usage?.completionTokens ?? 0,
+      ...(firstPartAt === undefined ? {} : { timeToFirstTokenMs: firstPartAt - started }),
+      durationMs: performance.now() - started,
+      outcome: failure !== undefined ? 'failed' : usage ? 'finished' : 'abandoned',
+    });
   }
 }
 
@@ -71,6 +87,8 @@ export interface CollectedResponse {
   usage: Usage;
   stopSequence?: string;
   context?: number[];
+  /** Log-probabilities of the generated tokens, when the request asked for them. */
+  logprobs?: TokenLogprob[];
 }
 
 /** Reads a stream to its end. Tool-call deltas are folded into whole calls. */
@@ -78,10 +96,12 @@ export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<C
   let text = '';
   let reasoning = '';
   const calls = new Map<number, ToolCall>();
+  let logprobs: TokenLogprob[] | undefined;
   for await (const part of parts) {
     switch (part.type) {
       case 'text-delta':
         text += part.text;
+        if (part.logprobs) (logprobs ??= []).push(...part.logprobs);
         break;
       case 'reasoning-delta':
         reasoning += part.text;
@@ -106,6 +126,7 @@ export async function collectStream(parts: AsyncIterable<StreamPart>): Promise<C
           usage: part.usage,
           ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
           ...(part.context ? { context: part.context } : {}),
+          ...(logprobs ? { logprobs } : {}),
         };
     }
   }

@@ -27,6 +27,8 @@ export const fakeProviderConfigSchema = z.object({
   crash_on: z.string().optional(),
   size_bytes: z.number().int().nonnegative().optional(),
   max_parallel: z.number().int().positive().default(4),
+  /** Declare the logprobs capability and attach made-up log-probabilities to each token. */
+  logprobs: z.boolean().default(false),
   embedding_dimensions: z.number().int().positive().default(8),
   /** A file that stands for the model's weights in listings (size, digest). */
   file: z.string().optional(),
@@ -72,6 +74,7 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
       tools: true,
       jsonSchema: true,
       vision: false,
+      logprobs: config.logprobs,
       maxParallel: config.max_parallel,
     };
   }
@@ -190,7 +193,7 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
         if (options.signal?.aborted) continue;
       }
       produced++;
-      yield { type: 'text-delta', text: token };
+      yield { type: 'text-delta', text: token, ...(request.logprobs ? { logprobs: [fakeLogprob(token, request.logprobs.topLogprobs)] } : {}) };
     }
     yield { type: 'finish', reason, usage: usage(produced), ...(stopSequence !== undefined ? { stopSequence } : {}) };
   }
@@ -245,4 +248,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The generated token is the likeliest, then made-up alternatives: enough for server tests. */
+function fakeLogprob(token: string, top: number) {
+  const alternatives = [token, 'alt1', 'alt2', 'alt3', 'alt4'].map((alt, index) => ({ token: alt, logprob: -0.25 * (index + 1) }));
+  return { token, logprob: -0.25, bytes: [...Buffer.from(token)], topLogprobs: alternatives.slice(0, top) };
 }

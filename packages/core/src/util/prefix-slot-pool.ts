@@ -27,6 +27,11 @@ export class PrefixSlotPool<Slot> {
     this.#slots = slots.map((slot) => ({ slot, busy: false, lastUsed: 0 }));
   }
 
+  /** Slots held by requests now; 0 once every request ended, however it ended. */
+  get busyCount(): number {
+    return this.#slots.filter((entry) => entry.busy).length;
+  }
+
   async take(prompt: readonly number[], signal?: AbortSignal): Promise<SlotLease<Slot>> {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);

@@ -7,7 +7,8 @@ import { readModelConfig } from '../../src/mlx-folder.js';
 import { nativeAddon } from '../../src/native-binding.js';
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bench');
-const mlxLmPath = path.join(benchDir, '.mlx-lm');
+// @ts-expect-error: a plain .mjs script without types; it owns where mlx-lm is installed.
+const { mlxLmPath } = (await import('../../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
 
 export type ReferenceJob =
   | { op: 'decode'; dir: string; prompt: number[]; greedy: number; forced: number[] }

@@ -6,7 +6,7 @@ import { streamNdjson } from '../ndjson.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
 import { chatRequestSchema } from '../request-schemas.js';
 import { toChatMessages, toGenerationOptions, toTools } from '../to-chat-request.js';
-import { finalStats, parseArguments, toChatLines } from '../to-ollama-line.js';
+import { finalStats, parseArguments, toChatLines, toLogprobsOption, toOllamaLogprobs } from '../to-ollama-line.js';
 
 /** POST /api/chat — streams NDJSON by default; an empty message list loads (or unloads) the model. */
 export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions): void {
@@ -25,6 +25,7 @@ export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions)
       messages: toChatMessages(body.messages),
       ...(tools ? { tools } : {}),
       ...(body.think === undefined ? {} : { think: body.think !== false }),
+      ...toLogprobsOption(body),
     };
     const { lease, parts } = await openModelStream(router, entry.id, { signal, keepAlive: body.keep_alive }, (provider) => {
       assertCanChat(provider, chatRequest);
@@ -50,6 +51,7 @@ export function chatRoute(app: FastifyInstance, { router }: OllamaServerOptions)
           : {}),
       },
       ...finalStats(context, result.finishReason, result.usage),
+      ...toOllamaLogprobs(result.logprobs),
     };
   });
 }

@@ -17,7 +17,7 @@ import { streamNdjson } from '../ndjson.js';
 import type { OllamaServerOptions } from '../ollama-server-options.js';
 import { generateRequestSchema } from '../request-schemas.js';
 import { toGenerationOptions, toImages } from '../to-chat-request.js';
-import { finalStats, toGenerateLines } from '../to-ollama-line.js';
+import { finalStats, toGenerateLines, toLogprobsOption, toOllamaLogprobs } from '../to-ollama-line.js';
 
 /**
  * POST /api/generate. `raw` (or `suffix`) completes the prompt as is and returns `context`
@@ -43,7 +43,7 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
         { param: 'template' },
       );
     }
-    const options = toGenerationOptions(body.options, body.format);
+    const options = { ...toGenerationOptions(body.options, body.format), ...toLogprobsOption(body) };
     const raw = body.raw === true || body.suffix !== undefined || (!body.images?.length && !(await hasTemplate(router, entry.id)));
     if (!raw && body.context?.length) {
       request.log.debug('context is only continued for raw requests; ignoring it');
@@ -81,6 +81,7 @@ export function generateRoute(app: FastifyInstance, { router }: OllamaServerOpti
       ...(result.reasoning ? { thinking: result.reasoning } : {}),
       ...finalStats(context, result.finishReason, result.usage),
       ...(result.context ? { context: result.context } : {}),
+      ...toOllamaLogprobs(result.logprobs),
     };
   });
 }

@@ -5,6 +5,7 @@ import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { chatCompletionRequestSchema } from '../request-schemas.js';
 import { streamSse } from '../stream-sse.js';
 import { toChatRequest } from '../to-chat-request.js';
+import { toChatLogprobs } from '../to-openai-logprobs.js';
 import { ChatChunkMapper, createChunkContext, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
 
 /** POST /v1/chat/completions */
@@ -65,7 +66,7 @@ export function chatCompletionsRoute(app: FastifyInstance, options: OpenAIServer
               }
             : {}),
         },
-        logprobs: null,
+        logprobs: toChatLogprobs(result.logprobs),
         finish_reason: toOpenAIFinishReason(result.finishReason),
       })),
       usage: toOpenAIUsage(usage.total),

@@ -14,14 +14,15 @@ import type { OpenAIServerOptions } from '../openai-server-options.js';
 import { completionRequestSchema } from '../request-schemas.js';
 import { streamSse } from '../stream-sse.js';
 import { toGenerationOptions } from '../to-chat-request.js';
+import { toLegacyLogprobs } from '../to-openai-logprobs.js';
 import { CompletionChunkMapper, createChunkContext, toOpenAIFinishReason, toOpenAIUsage } from '../to-openai-chunk.js';
 
 /** POST /v1/completions — legacy raw-prompt completions; no chat template. */
 export function completionsRoute(app: FastifyInstance, options: OpenAIServerOptions): void {
   app.post('/completions', async (request, reply) => {
     const body = parseRequest(completionRequestSchema, request.body);
-    if (body.logprobs) {
-      throw new HeylookError(errorCodes.unsupportedCapability, 'logprobs are not supported by heylook providers yet.', { param: 'logprobs' });
+    if (body.logprobs != null && (body.logprobs < 0 || body.logprobs > 20)) {
+      throw new HeylookError(errorCodes.invalidRequest, '"logprobs" must be between 0 and 20.', { param: 'logprobs' });
     }
     const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0]!;
     const completion: CompletionRequest = {
@@ -30,6 +31,7 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
       ...toGenerationOptions(body),
       prompt,
       ...(body.suffix ? { suffix: body.suffix } : {}),
+      ...(body.logprobs != null ? { logprobs: { topLogprobs: body.logprobs } } : {}),
     };
     const signal = abortOnClose(reply.raw);
     const { lease, parts: answer } = await openModelStream(
@@ -54,7 +56,7 @@ export function completionsRoute(app: FastifyInstance, options: OpenAIServerOpti
       created: context.created,
       model: context.model,
       system_fingerprint: 'heylook',
-      choices: [{ index: 0, text: result.text, logprobs: null, finish_reason: toOpenAIFinishReason(result.finishReason) }],
+      choices: [{ index: 0, text: result.text, logprobs: toLegacyLogprobs(result.logprobs, body.echo ? prompt.length : 0), finish_reason: toOpenAIFinishReason(result.finishReason) }],
       usage: toOpenAIUsage(result.usage),
     };
   });

@@ -1,0 +1,112 @@
+import type { ChatMessage, ChatRequest, GenerationOptions, ResponseFormat, ToolChoice } from '@heylook/core';
+import type { LlamaServerConfig } from './llama-server-config.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Sampling fields llama-server understands on both /completion and /v1/chat/completions.
+ * The request's values win over the model config's defaults; unset stays unset (llama-server's
+ * own defaults apply).
+ */
+export function samplingFields(request: GenerationOptions, config: LlamaServerConfig): Json {
+  const fields: Json = {
+    temperature: request.temperature ?? config.temperature,
+    top_p: request.topP ?? config.top_p,
+    top_k: request.topK ?? config.top_k,
+    min_p: request.minP ?? config.min_p,
+    repeat_penalty: request.repeatPenalty ?? config.repeat_penalty ?? config.repetition_penalty,
+    repeat_last_n: request.repeatLastN,
+    presence_penalty: request.presencePenalty ?? config.presence_penalty,
+    frequency_penalty: request.frequencyPenalty ?? config.frequency_penalty,
+    seed: request.seed ?? config.seed,
+    stop: [...config.stop, ...(request.stop ?? [])],
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** The body of a streaming /v1/chat/completions request. */
+export function chatBody(request: ChatRequest, config: LlamaServerConfig): Json {
+  const maxTokens = request.maxTokens ?? config.max_tokens;
+  const body: Json = {
+    messages: request.messages.map(toOpenAiMessage),
+    stream: true,
+    stream_options: { include_usage: true },
+    ...samplingFields(request, config),
+    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+    ...(request.responseFormat ? responseFormat(request.responseFormat) : {}),
+    // Reuse the prompt prefix an earlier request left in the slot (llama-server's default, made explicit).
+    cache_prompt: true,
+  };
+  if (request.tools?.length) {
+    body.tools = request.tools.map((tool) => ({
+      type: 'function',
+      function: { name: tool.name, description: tool.description, parameters: tool.parameters ?? { type: 'object', properties: {} } },
+    }));
+    if (request.toolChoice) body.tool_choice = toolChoice(request.toolChoice);
+    if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  }
+  if (request.think !== undefined) {
+    body.chat_template_kwargs = { enable_thinking: request.think };
+    if (!request.think) body.reasoning_effort = 'none';
+  }
+  if (request.logprobs) {
+    body.logprobs = true;
+    body.top_logprobs = request.logprobs.topLogprobs;
+  }
+  return body;
+}
+
+function toOpenAiMessage(message: ChatMessage): Json {
+  switch (message.role) {
+    case 'system':
+      return { role: 'system', content: message.content };
+    case 'user':
+      if (typeof message.content === 'string') return { role: 'user', content: message.content };
+      return {
+        role: 'user',
+        content: message.content.map((part) =>
+          part.type === 'text'
+            ? { type: 'text', text: part.text }
+            : { type: 'image_url', image_url: { url: `data:${part.mediaType ?? 'image/png'};base64,${Buffer.from(part.data).toString('base64')}` } },
+        ),
+      };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: message.content,
+        ...(message.reasoning ? { reasoning_content: message.reasoning } : {}),
+        ...(message.toolCalls?.length
+          ? { tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
+          : {}),
+      };
+    case 'tool':
+      return { role: 'tool', content: message.content, ...(message.toolCallId ? { tool_call_id: message.toolCallId } : {}) };
+  }
+}
+
+function toolChoice(choice: ToolChoice): unknown {
+  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+}
+
+/** JSON mode and JSON schemas: llama-server turns both into a grammar. */
+function responseFormat(format: ResponseFormat): Json {
+  switch (format.type) {
+    case 'text':
+      return {};
+    case 'json':
+      return { response_format: { type: 'json_object' } };
+    case 'json-schema':
+      return {
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: format.name ?? 'response', schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) },
+        },
+      };
+  }
+}
+
+/** llama-server's `response_format`/`json_schema` for the native /completion endpoint. */
+export function completionFormat(format: ResponseFormat | undefined): Json {
+  if (!format || format.type === 'text') return {};
+  return { json_schema: format.type === 'json' ? {} : format.schema };
+}
