@@ -41,29 +41,53 @@ async function runClient(command: string, args: string[], env: Record<string, st
   });
 }
 
+/** Token counts from a recorded answer (Anthropic message_start/message_delta, or a Responses usage). */
+function usageOf(body: string): string {
+  const events = body.trimStart().startsWith('{') ? [JSON.parse(body) as Record<string, unknown>] : sseEvents(body);
+  const found: Record<string, unknown> = {};
+  for (const event of events) {
+    const usage = (event.usage ?? (event.message as { usage?: unknown } | undefined)?.usage ?? (event.response as { usage?: unknown } | undefined)?.usage) as Record<string, unknown> | undefined;
+    if (usage) Object.assign(found, usage);
+  }
+  const input = found.input_tokens ?? '?';
+  const output = found.output_tokens ?? '?';
+  return `${input} in, ${output} out`;
+}
+
 function report(client: string, ms: number, exchanges: RecordingProxy['exchanges']) {
-  const requests = exchanges.map((exchange) => `${exchange.method} ${exchange.url} → ${exchange.status} (${Math.round(exchange.ms)} ms, ${exchange.requestBody.length} B sent)`);
+  const requests = exchanges.map(
+    (exchange) =>
+      `${exchange.method} ${exchange.url} → ${exchange.status} (${Math.round(exchange.ms)} ms, ${exchange.requestBody.length} B sent, tokens ${usageOf(exchange.responseBody)})`,
+  );
   console.log(`${client}: turn in ${(ms / 1000).toFixed(1)} s\n  ${requests.join('\n  ')}`);
 }
 
 describe('agent clients run a turn against heylook', () => {
+  const claudeEnv = (model: string) => ({
+    ANTHROPIC_BASE_URL: proxy.url,
+    ANTHROPIC_AUTH_TOKEN: 'unused',
+    ANTHROPIC_MODEL: model,
+    ANTHROPIC_SMALL_FAST_MODEL: model,
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  });
+  const claude = binOf('@anthropic-ai/claude-code', 'bin/claude.exe');
+
   it('Claude Code (`claude -p`) over the Anthropic Messages API', async () => {
     const first = proxy.exchanges.length;
-    const result = await runClient(binOf('@anthropic-ai/claude-code', 'bin/claude.exe'), ['-p', 'Tell me a story about Lily.'], {
-      ANTHROPIC_BASE_URL: proxy.url,
-      ANTHROPIC_AUTH_TOKEN: 'unused',
-      ANTHROPIC_MODEL: heylook.model,
-      ANTHROPIC_SMALL_FAST_MODEL: heylook.model,
-      DISABLE_TELEMETRY: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    });
+    // No tools and a one-line system prompt: the default 24 tools and system prompt are ~30k tokens here.
+    const result = await runClient(claude, ['-p', '--tools', '', '--system-prompt', 'You tell short stories.', 'Tell me a story about Lily.'], claudeEnv(heylook.model));
     const exchanges = proxy.exchanges.slice(first);
     report('Claude Code', result.ms, exchanges);
     expect(result.code, result.stderr).toBe(0);
     const turn = exchanges.find((exchange) => exchange.method === 'POST' && exchange.url.startsWith('/v1/messages'));
     expect(turn?.status).toBe(200);
+    const sent = JSON.parse(turn!.requestBody) as { stream?: boolean; max_tokens?: number; thinking?: unknown; messages: { role: string }[] };
+    // What makes this a real Claude Code request: streamed, 32000 max_tokens, thinking, a system message mid-conversation.
+    expect(sent).toMatchObject({ stream: true, max_tokens: 32000, thinking: { type: 'adaptive' } });
+    expect(sent.messages.some((message) => message.role === 'system')).toBe(true);
     const text = sseEvents(turn!.responseBody)
       .filter((event) => event.type === 'content_block_delta')
       .map((event) => (event.delta as { type: string; text?: string }).text ?? '')
@@ -72,15 +96,43 @@ describe('agent clients run a turn against heylook', () => {
     expect(result.stdout.trim()).toBe(text.trim());
   });
 
+  it('Claude Code with its full default prompt on a too-small context gets an invalid_request_error that says how to raise it', async () => {
+    const first = proxy.exchanges.length;
+    const result = await runClient(claude, ['-p', 'Tell me a story about Lily.'], claudeEnv(heylook.smallModel));
+    const exchanges = proxy.exchanges.slice(first);
+    report('Claude Code (small context)', result.ms, exchanges);
+    const turn = exchanges.find((exchange) => exchange.method === 'POST' && exchange.url.startsWith('/v1/messages'));
+    expect(turn?.status).toBe(400);
+    expect(JSON.parse(turn!.responseBody)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('raise n_ctx') } });
+    // Claude Code recognises Anthropic's "prompt is too long" and says so in its own words
+    // (in a long session it would compact the conversation instead).
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain('Prompt is too long');
+  });
+
   it('Codex CLI (`codex exec`) over the Responses API', async () => {
     const codexHome = await mkdtemp(path.join(tmpdir(), 'heylook-codex-'));
     await mkdir(codexHome, { recursive: true });
+    await writeFile(path.join(codexHome, 'instructions.md'), 'You tell short stories.\n');
     await writeFile(
       path.join(codexHome, 'config.toml'),
       [
         `model = "${heylook.model}"`,
         'model_provider = "heylook"',
         'check_for_update_on_startup = false',
+        // A one-line prompt instead of Codex's ~20 KB of instructions and environment context...
+        `model_instructions_file = "${path.join(codexHome, 'instructions.md')}"`,
+        'include_environment_context = false',
+        'include_apps_instructions = false',
+        'include_collaboration_mode_instructions = false',
+        'web_search = "disabled"',
+        // Nor its multi-agent, goal and shell tools (~15 KB of schemas).
+        '[features]',
+        'multi_agent = false',
+        'goals = false',
+        'unified_exec = false',
+        'shell_tool = false',
+        'skills = false',
         '[analytics]',
         'enabled = false',
         '[model_providers.heylook]',
@@ -113,7 +165,7 @@ describe('agent clients run a turn against heylook', () => {
     setDefaultOpenAIClient(new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'unused' }));
     setOpenAIAPI('responses');
     setTracingDisabled(true);
-    const agent = new Agent({ name: 'storyteller', instructions: 'You tell short stories.', model: heylook.model, modelSettings: { maxTokens: 40 } });
+    const agent = new Agent({ name: 'storyteller', instructions: 'You tell short stories.', model: heylook.model, modelSettings: { maxTokens: 2000 } });
     const first = proxy.exchanges.length;
     const started = performance.now();
     const result = await run(agent, 'Tell me a story about Lily.');
@@ -121,6 +173,7 @@ describe('agent clients run a turn against heylook', () => {
     report('Agents SDK', performance.now() - started, exchanges);
     const turn = exchanges.find((exchange) => exchange.method === 'POST' && exchange.url === '/v1/responses');
     expect(turn?.status).toBe(200);
+    expect(JSON.parse(turn!.requestBody)).toMatchObject({ instructions: 'You tell short stories.', max_output_tokens: 2000 });
     const body = JSON.parse(turn!.responseBody) as { output: { type: string; content?: { type: string; text: string }[] }[] };
     const text = body.output.flatMap((item) => item.content ?? []).map((part) => part.text).join('');
     expect(text.length).toBeGreaterThan(0);

@@ -7,35 +7,38 @@ import { fixturesDir } from '@heylook/core/testing';
 
 export interface HeylookServer {
   url: string;
+  /** stories260K with a context for the agents' trimmed prompts. */
   model: string;
+  /** stories260K with a 2048-token context: too small for an agent's default prompt. */
+  smallModel: string;
   output(): string;
   stop(): Promise<void>;
 }
 
 /**
- * `heylook serve` from the workspace's CLI on stories260K, with a context large enough for
- * the agents' prompts (40-50 KB of text, ~20k tokens of this model's 512-token vocabulary)
- * and greedy decoding by default, since the clients send no temperature.
+ * `heylook serve` from the workspace's CLI on stories260K, greedy by default (the clients send
+ * no temperature). The agents' default prompts are 25-30k tokens of this model's 512-token
+ * vocabulary, which node-llama-cpp's prebuilt CPU binary evaluates in minutes; the tests trim
+ * them with the clients' own options, so 8192 tokens of context hold a turn.
  */
 export async function startHeylook(): Promise<HeylookServer> {
   const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('@heylook/cli/package.json')), 'dist', 'bin.js');
   const dir = await mkdtemp(path.join(tmpdir(), 'heylook-agents-'));
   const model = 'stories260K';
+  const smallModel = 'stories260K-2k';
+  const entry = (id: string, context: number) => [
+    `  - id: ${id}`,
+    '    provider: gguf',
+    '    config:',
+    `      model_path: ${path.join(fixturesDir, 'stories260K.gguf')}`,
+    `      n_ctx: ${context}`,
+    '      n_threads: 1',
+    '      parallel: 1',
+    '      temperature: 0',
+  ];
   await writeFile(
     path.join(dir, 'models.yaml'),
-    [
-      `default_model: ${model}`,
-      'models:',
-      `  - id: ${model}`,
-      '    provider: gguf',
-      '    config:',
-      `      model_path: ${path.join(fixturesDir, 'stories260K.gguf')}`,
-      '      n_ctx: 32768',
-      '      n_threads: 1',
-      '      parallel: 1',
-      '      temperature: 0',
-      '',
-    ].join('\n'),
+    [`default_model: ${model}`, 'max_loaded_models: 2', 'models:', ...entry(model, 8192), ...entry(smallModel, 2048), ''].join('\n'),
   );
   const child: ChildProcess = spawn(process.execPath, [bin, 'serve', '--port', '0', '--log-level', 'info'], {
     cwd: dir,
@@ -61,6 +64,7 @@ export async function startHeylook(): Promise<HeylookServer> {
   return {
     url,
     model,
+    smallModel,
     output: () => output,
     stop: async () => {
       child.kill('SIGTERM');
