@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   abortError,
@@ -14,7 +13,6 @@ import {
   type CompletionRequest,
   type EmbedRequest,
   type EmbedResult,
-  type FinishReason,
   type GenerateCallOptions,
   type GenerationOptions,
   type LoadOptions,
@@ -22,14 +20,11 @@ import {
   type ProviderCapabilities,
   type StreamPart,
   type TokenizeOptions,
-  type ToolDefinition,
 } from '@heylook/core';
 import {
   DraftSequenceTokenPredictor,
-  JinjaTemplateChatWrapper,
   LlamaChat,
   LlamaCompletion,
-  resolveChatWrapper,
   type ChatHistoryItem,
   type ChatModelFunctions,
   type ChatWrapper,
@@ -40,15 +35,17 @@ import {
   type LlamaGrammar,
   type LlamaModel,
   type Token,
-  type TokenBias,
 } from 'node-llama-cpp';
-import { createChatFormat } from './chat-formats.js';
 import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
+import { forcedToolGrammar, forcedToolsOf, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
+import { chatWrapperFor, loadLlamaModel } from './gguf-load.js';
+import { finishReason, isConstrained, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
-import { createJsonSchemaGrammar } from './json-schema-grammar.js';
+import { IncrementalDetokenizer } from './incremental-detokenizer.js';
 import { sharedLlama } from './llama-instance.js';
+import { messageOf } from './message-of.js';
 import { requestGrammar } from './request-grammar.js';
 import { toTokenBias } from './to-token-bias.js';
 
@@ -67,8 +64,6 @@ interface Loaded {
 }
 
 type Generate = (sequence: LlamaContextSequence, hooks: GenerationHooks) => Promise<GenerationResult>;
-
-type StopReason = 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
 
 /** What one generation reports back to the shared streaming loop. */
 interface GenerationResult {
@@ -124,7 +119,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const llama = await sharedLlama();
     signal?.throwIfAborted();
     const threads = this.config.n_threads ?? (fileSize < smallModelBytes ? 1 : Math.max(1, llama.cpuMathCores));
-    const model = await this.#loadModel(llama, this.modelPath, signal, (fraction) => onProgress?.({ fraction: fraction * 0.9 }));
+    const model = await loadLlamaModel(llama, this.config, this.modelPath, signal, (fraction) => onProgress?.({ fraction: fraction * 0.9 }));
     const disposeAll: (() => Promise<void>)[] = [() => model.dispose()];
     try {
       const contextSize = this.config.n_ctx ?? Math.min(model.trainContextSize, 4096);
@@ -140,7 +135,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       if (this.config.draft_model_path) {
         const draftPath = path.resolve(this.context.baseDir, this.config.draft_model_path);
         await assertGgufFile(draftPath);
-        const draftModel = await this.#loadModel(llama, draftPath, signal, () => undefined);
+        const draftModel = await loadLlamaModel(llama, this.config, draftPath, signal, () => undefined);
         disposeAll.unshift(() => draftModel.dispose());
         draft = { model: draftModel, context: await draftModel.createContext(contextOptions) };
       }
@@ -158,7 +153,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
             : {},
         ),
       );
-      const chatWrapper = await this.#chatWrapper(model);
+      const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
       this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, threads, fileSize, ...(draft ? { draft } : {}) };
       if (this.config.embedding) await this.#embeddingContext();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
@@ -204,17 +199,17 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     }
 
     const constrained = !!forcedTools || isConstrained(request);
-    const requested = forcedTools ? this.#toolGrammar(loaded, forcedTools) : requestGrammar(loaded.llama, request);
+    const requested = forcedTools ? forcedToolGrammar(loaded.llama, forcedTools) : requestGrammar(loaded.llama, request);
     const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
     // Under a grammar only the grammar (or the length limit) ends the answer: a stop string would cut it open.
-    const stops = constrained ? [] : this.#stopStrings(request);
+    const stops = constrained ? [] : stopStrings(this.config, request);
     return this.#stream(loaded, promptTokens, request, options, stops, async (sequence, hooks) => {
       const grammar = requested ?? (await this.#jsonModeGrammar(loaded, request));
       const chatWrapper = constrained ? grammarChatWrapper(loaded.chatWrapper) : loaded.chatWrapper;
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
       try {
         const common = {
-          ...this.#sampling(loaded, request, promptTokens.length, constrained, tokenBias),
+          ...samplingOptions(this.config, loaded.model, loaded.context.contextSize, request, promptTokens.length, constrained, tokenBias),
           signal: hooks.signal,
           stopOnAbortSignal: true,
           onToken: hooks.onTokens,
@@ -255,7 +250,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
   /** The chat prompt as chat() evaluates it: template, tool documentation or forced-tool instruction included. */
   #chatPrompt(loaded: Loaded, request: ChatRequest) {
-    const forcedTools = this.#forcedTools(request);
+    const forcedTools = forcedToolsOf(request);
     const offersTools = !forcedTools && request.toolChoice !== 'none' && (request.tools?.length ?? 0) > 0;
     const messages = forcedTools ? withToolInstruction(request.messages, forcedTools) : request.messages;
     const history = toChatHistory(messages);
@@ -284,7 +279,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const requested = requestGrammar(loaded.llama, request);
     const tokenBias = request.logitBias ? toTokenBias(loaded.model, request.logitBias) : undefined;
     // A JSON-schema grammar ends in newlines that LlamaChat trims; here they are cut as a stop string.
-    const stops = constrained ? (requested?.stopGenerationTriggers.filter((trigger) => typeof trigger === 'string') ?? []) : this.#stopStrings(request);
+    const stops = constrained ? (requested?.stopGenerationTriggers.filter((trigger) => typeof trigger === 'string') ?? []) : stopStrings(this.config, request);
     return this.#stream(loaded, promptTokens, request, options, stops, async (sequence, hooks) => {
       const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
       try {
@@ -292,7 +287,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         // Text comes from tokens, detokenized after the tokens before them, so a continuation
         // keeps its leading space and a character split over tokens is never cut in half.
         const detokenizer = new IncrementalDetokenizer(model, input);
-        const sampling = this.#sampling(loaded, request, promptTokens.length, constrained, tokenBias);
+        const sampling = samplingOptions(this.config, loaded.model, loaded.context.contextSize, request, promptTokens.length, constrained, tokenBias);
         const generation = {
           ...sampling,
           signal: hooks.signal,
@@ -478,91 +473,11 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     }
   }
 
-  /**
-   * node-llama-cpp options for a request; without max_tokens, generation stops when the context
-   * is full. Under a grammar no stop token applies: BOS or a configured stop token would end an
-   * open JSON string with finish reason `stop`.
-   */
-  #sampling(loaded: Loaded, request: GenerationOptions, promptLength: number, constrained: boolean, tokenBias: TokenBias | undefined) {
-    const config = this.config;
-    const temperature = request.temperature ?? config.temperature ?? 0.8;
-    const repeat = request.repeatPenalty ?? config.repeat_penalty ?? config.repetition_penalty;
-    const presence = request.presencePenalty ?? config.presence_penalty;
-    const frequency = request.frequencyPenalty ?? config.frequency_penalty;
-    const penalize = (repeat !== undefined && repeat !== 1) || !!presence || !!frequency;
-    const stopTokens = constrained
-      ? []
-      : [...config.stop_tokens, ...(config.stop_on_bos && loaded.model.tokens.bos !== null ? [loaded.model.tokens.bos] : [])];
-    const seed = request.seed ?? config.seed;
-    const topK = request.topK ?? config.top_k;
-    const topP = request.topP ?? config.top_p;
-    const minP = request.minP ?? config.min_p;
-    // Clamped to the room left in the context, like mlx: past it node-llama-cpp would shift the
-    // context and keep going (a huge max_tokens could hold a sequence for ever), and clients such
-    // as Claude Code ask for 32000.
-    const maxTokens = Math.max(1, Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, loaded.context.contextSize - promptLength));
-    const customStopTriggers: (string | Token)[][] = stopTokens.map((token) => [token as Token]);
-    return {
-      temperature,
-      topK,
-      topP,
-      minP,
-      seed,
-      maxTokens,
-      repeatPenalty: penalize
-        ? {
-            penalty: repeat ?? 1,
-            ...(presence ? { presencePenalty: presence } : {}),
-            ...(frequency ? { frequencyPenalty: frequency } : {}),
-            lastTokens: request.repeatLastN ?? 64,
-          }
-        : (false as const),
-      customStopTriggers,
-      ...(tokenBias ? { tokenBias } : {}),
-    };
-  }
-
-  #stopStrings(request: GenerationOptions): string[] {
-    return [...this.config.stop, ...(request.stop ?? [])];
-  }
-
   /** llama.cpp's JSON grammar for JSON mode, read once per load. */
   async #jsonModeGrammar(loaded: Loaded, request: GenerationOptions): Promise<LlamaGrammar | undefined> {
     if (request.responseFormat?.type !== 'json') return undefined;
     this.#jsonGrammar ??= loaded.llama.getGrammarFor('json');
     return this.#jsonGrammar;
-  }
-
-  /** Tools the model must call (tool_choice required or a named function), or undefined. */
-  #forcedTools(request: ChatRequest): ToolDefinition[] | undefined {
-    const tools = request.tools ?? [];
-    const choice = request.toolChoice;
-    if (!choice || choice === 'auto' || choice === 'none' || tools.length === 0) return undefined;
-    if (choice === 'required') return tools;
-    const tool = tools.find((item) => item.name === choice.name);
-    if (!tool) {
-      throw new HeylookError(errorCodes.invalidRequest, `tool_choice names "${choice.name}", which is not in tools.`, { param: 'tool_choice' });
-    }
-    return [tool];
-  }
-
-  /**
-   * A forced call is generated under a grammar: the arguments object of the one tool, or
-   * `{"name": ..., "arguments": ...}` choosing among several. It always parses.
-   */
-  #toolGrammar(loaded: Loaded, tools: ToolDefinition[]): LlamaGrammar {
-    const argumentsSchema = (tool: ToolDefinition) => tool.parameters ?? { type: 'object', properties: {} };
-    const schema =
-      tools.length === 1
-        ? argumentsSchema(tools[0]!)
-        : {
-            oneOf: tools.map((tool) => ({
-              type: 'object',
-              properties: { name: { const: tool.name }, arguments: argumentsSchema(tool) },
-              required: ['name', 'arguments'],
-            })),
-          };
-    return createJsonSchemaGrammar(loaded.llama, schema, 'tools');
   }
 
   async #embeddingContext(): Promise<LlamaEmbeddingContext> {
@@ -574,46 +489,6 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         throw error;
       });
     return this.#embedding;
-  }
-
-  async #chatWrapper(model: LlamaModel): Promise<ChatWrapper> {
-    if (this.config.chat_format_template) {
-      const file = path.resolve(this.context.baseDir, this.config.chat_format_template);
-      let template: string;
-      try {
-        template = await readFile(file, 'utf8');
-      } catch (error) {
-        throw new HeylookError(errorCodes.invalidConfig, `chat_format_template ${file} cannot be read: ${messageOf(error)}.`, {
-          param: 'chat_format_template',
-          cause: error,
-        });
-      }
-      return new JinjaTemplateChatWrapper({ template, tokenizer: model.tokenizer });
-    }
-    if (this.config.chat_format) return createChatFormat(this.config.chat_format);
-    return resolveChatWrapper(model);
-  }
-
-  async #loadModel(llama: Llama, modelPath: string, signal: AbortSignal | undefined, onProgress: (fraction: number) => void): Promise<LlamaModel> {
-    const gpuLayers = this.config.n_gpu_layers;
-    try {
-      return await llama.loadModel({
-        modelPath,
-        gpuLayers: gpuLayers === undefined ? 'auto' : gpuLayers === -1 ? 'max' : gpuLayers,
-        useMmap: this.config.use_mmap,
-        useMlock: this.config.use_mlock,
-        defaultContextFlashAttention: this.config.flash_attention,
-        ...(signal ? { loadSignal: signal } : {}),
-        onLoadProgress: onProgress,
-      });
-    } catch (error) {
-      if (signal?.aborted) throw abortError(signal);
-      throw new HeylookError(
-        errorCodes.invalidModelFile,
-        `llama.cpp could not load ${modelPath}: ${messageOf(error)}. The file may be truncated, corrupt, or of an architecture this llama.cpp does not know.`,
-        { cause: error, param: 'model_path' },
-      );
-    }
   }
 
   #mapGenerationError(error: unknown): unknown {
@@ -636,47 +511,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
   }
 }
 
-class IncrementalDetokenizer {
-  #context: Token[];
-  #pending: Token[] = [];
-
-  constructor(
-    private readonly model: LlamaModel,
-    previous: readonly Token[],
-  ) {
-    this.#context = previous.slice(-8);
-  }
-
-  push(tokens: readonly Token[]): string {
-    this.#pending.push(...tokens);
-    const text = this.model.detokenize(this.#pending, false, this.#context);
-    if (text.endsWith('\uFFFD') && this.#pending.length < 4) return '';
-    this.#context = [...this.#context, ...this.#pending].slice(-8);
-    this.#pending = [];
-    return text;
-  }
-}
-
-/** Whether a grammar shapes the output (JSON mode, a JSON schema or a GBNF grammar). */
-function isConstrained(request: GenerationOptions): boolean {
-  return request.grammar !== undefined || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
-}
-
 function maxEmbedTokens(loaded: Loaded): number {
   return Math.min(loaded.context.contextSize, loaded.model.trainContextSize);
-}
-
-function finishReason(stopReason: StopReason, signal: AbortSignal | undefined): FinishReason {
-  switch (stopReason) {
-    case 'maxTokens':
-      return 'length';
-    case 'functionCalls':
-      return 'tool-calls';
-    case 'abort':
-      return 'cancelled';
-    default:
-      return signal?.aborted ? 'cancelled' : 'stop';
-  }
 }
 
 /** L2-normalises, after cutting to `dimensions` when asked (Matryoshka-style truncation). */
@@ -684,35 +520,4 @@ function normalize(vector: number[], dimensions?: number): number[] {
   const cut = dimensions !== undefined && dimensions < vector.length ? vector.slice(0, dimensions) : vector;
   const norm = Math.hypot(...cut) || 1;
   return cut.map((value) => value / norm);
-}
-
-function withToolInstruction(messages: ChatRequest['messages'], tools: ToolDefinition[]): ChatRequest['messages'] {
-  const description = tools
-    .map((tool) => `- ${tool.name}${tool.description ? `: ${tool.description}` : ''}\n  parameters: ${JSON.stringify(tool.parameters ?? {})}`)
-    .join('\n');
-  const instruction =
-    tools.length === 1
-      ? `Call the function ${tools[0]!.name}. Reply with only its arguments as a JSON object.\n${description}`
-      : `Call one of these functions. Reply with only {"name": <function name>, "arguments": <arguments object>}.\n${description}`;
-  const [first, ...rest] = messages;
-  if (first?.role === 'system') return [{ role: 'system', content: `${first.content}\n\n${instruction}` }, ...rest];
-  return [{ role: 'system', content: instruction }, ...messages];
-}
-
-function parseForcedToolOutput(text: string, tools: ToolDefinition[]): { name: string; params: unknown }[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new HeylookError(errorCodes.providerError, `The forced tool call did not produce valid JSON (${messageOf(error)}); raise max_tokens.`, {
-      cause: error,
-    });
-  }
-  if (tools.length === 1) return [{ name: tools[0]!.name, params: value }];
-  const call = value as { name: string; arguments: unknown };
-  return [{ name: call.name, params: call.arguments }];
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
