@@ -20,5 +20,6 @@ export { SseWriter, type SseTarget, type SseWriterOptions } from './util/sse-wri
 export * from './router/open-model-stream.js';
 export * from './provider/assert-capabilities.js';
 export { PrefixSlotPool, type SlotLease } from './util/prefix-slot-pool.js';
-export { parseJsonText, parseRequest } from './util/parse-request.js';
+export { jsonBodyParser, parseJsonText, parseRequest } from './util/parse-request.js';
+export { samplingDefaultsShape } from './config/sampling-defaults.js';
 export { assertGgufFile, hasGgufMagic, readGgufHeader, type GgufHeader, type GgufTensorInfo } from './gguf/read-gguf-header.js';

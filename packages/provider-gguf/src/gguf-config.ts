@@ -1,3 +1,4 @@
+import { samplingDefaultsShape } from '@heylook/core';
 import { z } from 'zod';
 import { chatFormatNames } from './chat-formats.js';
 
@@ -34,24 +35,8 @@ export const ggufConfigSchema = z.object({
   prompt_cache: z.boolean().default(true),
   draft_model_path: z.string().optional(),
   num_draft_tokens: z.number().int().positive().max(64).default(8),
-  temperature: z.number().min(0).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  top_k: z.number().int().min(0).optional(),
-  min_p: z.number().min(0).max(1).optional(),
-  repetition_penalty: z.number().min(0).optional(),
-  repeat_penalty: z.number().min(0).optional(),
-  presence_penalty: z.number().optional(),
-  frequency_penalty: z.number().optional(),
-  max_tokens: z.number().int().positive().optional(),
-  seed: z.number().int().optional(),
-  /** Stop strings added to every request. */
-  stop: z.array(z.string()).default([]),
+  ...samplingDefaultsShape,
   /** Token ids that end generation besides the model's end-of-generation tokens. */
   stop_tokens: z.array(z.number().int().nonnegative()).default([]),
-  /**
-   * End generation when the model emits BOS. llama2.c-style models (stories260K) separate
-   * documents with BOS and never emit EOS; chat models never emit BOS, so this is safe.
-   */
-  stop_on_bos: z.boolean().default(true),
 });
 export type GgufConfig = z.infer<typeof ggufConfigSchema>;

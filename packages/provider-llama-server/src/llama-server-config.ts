@@ -1,3 +1,4 @@
+import { samplingDefaultsShape } from '@heylook/core';
 import { z } from 'zod';
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'must be "host:port"');
@@ -40,22 +41,6 @@ export const llamaServerConfigSchema = z.object({
   extra_args: z.array(z.string()).default([]),
   /** Seconds to wait for /health after spawning (large models load slowly). */
   load_timeout: z.number().positive().default(600),
-  temperature: z.number().min(0).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  top_k: z.number().int().min(0).optional(),
-  min_p: z.number().min(0).max(1).optional(),
-  repetition_penalty: z.number().min(0).optional(),
-  repeat_penalty: z.number().min(0).optional(),
-  presence_penalty: z.number().optional(),
-  frequency_penalty: z.number().optional(),
-  max_tokens: z.number().int().positive().optional(),
-  seed: z.number().int().optional(),
-  /** Stop strings added to every request. */
-  stop: z.array(z.string()).default([]),
-  /**
-   * End generation when the model emits BOS. llama2.c-style models (stories260K) separate
-   * documents with BOS and never emit EOS; chat models never emit BOS, so this is safe.
-   */
-  stop_on_bos: z.boolean().default(true),
+  ...samplingDefaultsShape,
 });
 export type LlamaServerConfig = z.infer<typeof llamaServerConfigSchema>;

@@ -1,4 +1,4 @@
-import { parseJsonText } from '@heylook/core';
+import { jsonBodyParser } from '@heylook/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { toAnthropicError } from './anthropic-error.js';
@@ -13,15 +13,9 @@ import { messagesRoute } from './routes/messages.js';
  */
 async function messagesScope(app: FastifyInstance, options: AnthropicServerOptions): Promise<void> {
   // API keys (x-api-key or a bearer token), CORS and limits are @heylook/server-guard's.
-  // Bodies are JSON whatever the content type says, as on heylook's other APIs.
+  // Bodies are JSON whatever the content type says (jsonBodyParser).
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonText(body.toString()));
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser);
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toAnthropicError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { isHeylookError, parseJsonText } from '@heylook/core';
+import { isHeylookError, jsonBodyParser } from '@heylook/core';
 import { toOllamaError } from './ollama-error.js';
 import type { OllamaServerOptions } from './ollama-server-options.js';
 import { chatRoute } from './routes/chat.js';
@@ -16,16 +16,9 @@ export const OLLAMA_COMPATIBLE_VERSION = '0.12.6';
 /** The /api routes in their own scope, so their error handler is Ollama's only. */
 async function apiScope(app: FastifyInstance, options: OllamaServerOptions): Promise<void> {
   // API keys, CORS and limits are @heylook/server-guard's, registered once for every API.
-  // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded, and
-  // Ollama and llama-server accept that.
+  // Bodies are JSON whatever the content type says (jsonBodyParser).
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonText(body.toString()));
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser);
   app.addHook('preValidation', async (request) => {
     request.body = withoutNulls(request.body);
   });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { isHeylookError, parseJsonText } from '@heylook/core';
+import { isHeylookError, jsonBodyParser } from '@heylook/core';
 import { toOpenAIError } from './openai-error.js';
 import type { OpenAIServerOptions } from './openai-server-options.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
@@ -15,16 +15,9 @@ import { tokenizeRoute } from './routes/tokenize.js';
 /** Body parsing and OpenAI-shaped errors, shared by the /v1 scope and llama-server's root routes. */
 function configureScope(app: FastifyInstance): void {
   // API keys, CORS and limits are @heylook/server-guard's, registered once for every API.
-  // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded, and
-  // Ollama and llama-server accept that.
+  // Bodies are JSON whatever the content type says (jsonBodyParser).
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonText(body.toString()));
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser);
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toOpenAIError(error);
     // A coded error (a missing model file, a load failure) is expected: its message says it all.

@@ -24,3 +24,16 @@ export function parseJsonText(text: string): unknown {
     throw new HeylookError(errorCodes.invalidRequest, `Body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/**
+ * A body parser (fastify's `addContentTypeParser('*', { parseAs: 'string' }, jsonBodyParser)`
+ * signature) that reads every body as JSON whatever its content type: `curl -d` sends
+ * form-urlencoded, and Ollama and llama-server accept that.
+ */
+export function jsonBodyParser(_request: unknown, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  try {
+    done(null, parseJsonText(body.toString()));
+  } catch (error) {
+    done(error as Error);
+  }
+}
