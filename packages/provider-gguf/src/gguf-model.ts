@@ -40,6 +40,7 @@ import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import { forcedToolGrammar, forcedToolsOf, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
+import { separatePromptsStrategy } from './batching-strategy.js';
 import { chatWrapperFor, loadLlamaModel } from './gguf-load.js';
 import { finishReason, isConstrained, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
@@ -129,6 +130,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         threads,
         batchSize: this.config.n_batch,
         flashAttention: this.config.flash_attention,
+        batching: { itemPrioritizationStrategy: separatePromptsStrategy },
         createSignal: signal,
       };
       let draft: Loaded['draft'];

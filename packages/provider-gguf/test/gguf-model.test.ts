@@ -102,6 +102,35 @@ describe('gguf concurrency and cancellation', () => {
     });
   });
 
+  it('gives each of many concurrent chat and raw requests its own answer (no tokens mixed up in a shared batch)', async () => {
+    // 16 requests at a time on the model's 4 sequences (`parallel`' default), mixed
+    // chat and raw prompts, 40 waves. With node-llama-cpp's default batching a few of these 640
+    // answers got another request's tokens (batching-strategy.ts); this failed 3 runs of 3.
+    const kinds = [
+      { chat: true, text: 'Once upon a time' },
+      { chat: false, text: 'The cat sat on the' },
+      { chat: true, text: 'Tom had a big red ball' },
+      { chat: false, text: 'The sun was hot and' },
+      { chat: false, text: 'One day, a little dog' },
+    ];
+    const answer = async ({ chat, text }: (typeof kinds)[number]) => {
+      const request = { maxTokens: 4, ...greedy };
+      const stream = chat ? model.chat({ messages: [{ role: 'user', content: text }], ...request }) : model.complete({ prompt: text, ...request });
+      return (await collect(stream)).text;
+    };
+    const solo: string[] = [];
+    for (const kind of kinds) solo.push(await answer(kind));
+    const wrong: string[] = [];
+    for (let wave = 0; wave < 40; wave++) {
+      const picks = Array.from({ length: 16 }, (_, index) => (index + wave) % kinds.length);
+      const answers = await Promise.all(picks.map((pick) => answer(kinds[pick]!)));
+      answers.forEach((text, index) => {
+        if (text !== solo[picks[index]!]) wrong.push(`${JSON.stringify(kinds[picks[index]!]!.text)} → ${JSON.stringify(text)}, alone ${JSON.stringify(solo[picks[index]!])}`);
+      });
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('stops within a token when aborted, frees the sequence, and the next request is correct', async () => {
     const controller = new AbortController();
     let deltas = 0;
