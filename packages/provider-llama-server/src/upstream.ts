@@ -6,6 +6,9 @@ import { describeExit, type LlamaServerProcess } from './server-process.js';
  * answer keeps llama-server's meaning (context overflow, invalid request, not supported); a dead
  * process is HEYLOOK_PROVIDER_CRASHED, fatal, so the router reloads the model.
  */
+/** Tries per request when the connection fails before llama-server answers. */
+const maxConnectionAttempts = 4;
+
 export class Upstream {
   constructor(
     readonly server: LlamaServerProcess,
@@ -22,17 +25,16 @@ export class Upstream {
         body: JSON.stringify(body),
         ...(signal ? { signal } : {}),
       });
-    try {
-      response = await send();
-    } catch (error) {
-      // A pooled keep-alive connection that llama-server had just closed fails before the request
-      // reached it; one retry on a fresh connection is safe then. A dead server is not retried.
-      if (signal?.aborted || this.server.exitInfo) throw await this.failure(error, signal);
-      this.server.logger.debug('retrying a request whose connection failed', { modelId: this.modelId, error: String((error as Error).cause ?? error) });
+    // A pooled keep-alive connection that llama-server had just closed (it closes those its
+    // extra HTTP threads served, under bursts of requests) fails before the request reached it;
+    // retrying on another connection is safe then. A dead server or an abort is not retried.
+    for (let attempt = 1; ; attempt++) {
       try {
         response = await send();
-      } catch (retryError) {
-        throw await this.failure(retryError, signal);
+        break;
+      } catch (error) {
+        if (signal?.aborted || this.server.exitInfo || attempt >= maxConnectionAttempts) throw await this.failure(error, signal);
+        this.server.logger.debug('retrying a request whose connection failed', { modelId: this.modelId, attempt, error: String((error as Error).cause ?? error) });
       }
     }
     if (!response.ok) throw await httpError(response, this.modelId);
