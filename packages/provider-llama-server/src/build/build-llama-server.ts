@@ -11,7 +11,7 @@ import { findLlamaCppSource } from './llama-cpp-source.js';
 const TARGETS = { 'llama-server': 'llama-server', 'ggml-rpc-server': 'rpc-server' } as const;
 
 export interface BuildLlamaServerOptions {
-  /** Cache root; default $HEYLOOK_CACHE_DIR, else $XDG_CACHE_HOME/heylook, else ~/.cache/heylook. */
+  /** Cache root; default $HEYLOOK_CACHE (as provider-mlx; $HEYLOOK_CACHE_DIR also works), else $XDG_CACHE_HOME/heylook, else ~/.cache/heylook. */
   cacheDir?: string;
   /** Parallel compile jobs (default 2: CI machines and laptops stay usable). */
   jobs?: number;
@@ -36,7 +36,8 @@ export interface LlamaServerBuild {
 }
 
 export function heylookCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HEYLOOK_CACHE_DIR) return env.HEYLOOK_CACHE_DIR;
+  const configured = env.HEYLOOK_CACHE || env.HEYLOOK_CACHE_DIR;
+  if (configured) return configured;
   return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'heylook');
 }
 
