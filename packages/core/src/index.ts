@@ -22,3 +22,5 @@ export * from './provider/assert-capabilities.js';
 export { PrefixSlotPool, type SlotLease } from './util/prefix-slot-pool.js';
 export { parseJsonText, parseRequest } from './util/parse-request.js';
 export { assertGgufFile, hasGgufMagic, readGgufHeader, type GgufHeader, type GgufTensorInfo } from './gguf/read-gguf-header.js';
+export { ToolCallParser, randomId, type ToolCallFormat, type ToolCallParserOptions, type ToolCallParserPart } from './util/tool-call-parser.js';
+export { ReasoningSplitter, type ReasoningSplitterOptions, type ReasoningSplitterPart } from './util/reasoning-splitter.js';
