@@ -1,18 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { collectStream, errorCodes, type ChatMessage, type ChatRequest, type ToolDefinition } from '@heylook/core';
 import { createTestModel } from '@heylook/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs script shared with bench/, without type declarations
-import { makeRandomModel } from '../../../bench/make-random-model.mjs';
 import { mlxProvider } from '../src/index.js';
 import { chatFormatOf, chatOutputFor } from '../src/mlx-chat-format.js';
 import { IncrementalDecoder, MlxTokenizer } from '../src/mlx-tokenizer.js';
-import { qwen3Template } from './support/qwen3-template.js';
+import { makeQwen3ToolsModel } from './support/qwen3-template.js';
 
 // @ts-expect-error: a plain .mjs script without types; it owns where mlx-lm is installed.
 const { mlxLmPath } = (await import('../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
@@ -71,11 +67,7 @@ const model = () => createTestModel(mlxProvider, { model_path: dir, stop_on_bos:
 let loaded: ReturnType<typeof model>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'heylook-mlx-tools-'));
-  await makeRandomModel(dir, 'qwen3', { seed: 11 });
-  const configFile = path.join(dir, 'tokenizer_config.json');
-  const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
-  await writeFile(configFile, JSON.stringify({ ...config, chat_template: qwen3Template }));
+  dir = await makeQwen3ToolsModel();
   tokenizer = await MlxTokenizer.load(dir, { bos_token_id: 1, eos_token_id: 2 });
   loaded = model();
   await loaded.load();

@@ -1,3 +1,9 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+// @ts-expect-error: a plain .mjs script shared with bench/, without type declarations
+import { makeRandomModel } from '../../../../bench/make-random-model.mjs';
+
 /**
  * A chat template written after Qwen3's (same structure and strings: the tools block in the
  * system turn, `<tool_call>` JSON for calls, tool results as `<tool_response>` in a user turn,
@@ -48,3 +54,13 @@ export const qwen3Template = `{%- if tools %}
 {{- '<think>\\n\\n</think>\\n\\n' }}
 {%- endif %}
 {%- endif %}`;
+
+/** A tiny random-weight Qwen3 (bench/make-random-model.mjs) in a new temporary folder, with the template above. */
+export async function makeQwen3ToolsModel(seed = 11): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'heylook-mlx-tools-'));
+  await makeRandomModel(dir, 'qwen3', { seed });
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(configFile, JSON.stringify({ ...config, chat_template: qwen3Template }));
+  return dir;
+}
