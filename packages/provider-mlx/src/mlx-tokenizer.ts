@@ -78,10 +78,8 @@ export class MlxTokenizer {
   /** Generated ids → text: special tokens are skipped, except the markers kept with `keepSpecialTokens`. */
   decodeOutput(ids: number[]): string {
     if (this.#keptSpecial.size === 0) return this.decode(ids);
-    return this.tokenizer.decode(
-      ids.filter((id) => !this.specialIds.has(id) || this.#keptSpecial.has(id)),
-      { skip_special_tokens: false },
-    );
+    const shown = ids.filter((id) => !this.specialIds.has(id) || this.#keptSpecial.has(id));
+    return shown.length ? this.tokenizer.decode(shown, { skip_special_tokens: false }) : '';
   }
 
   /** The id of a token given by its text, if the vocabulary has it as one token. */
