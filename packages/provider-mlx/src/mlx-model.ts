@@ -289,7 +289,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       const stopIds = new Set(loaded.tokenizer.eosIds);
       if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
       const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
-      const text = new IncrementalDecoder(loaded.tokenizer, prompt);
+      const text = new IncrementalDecoder(loaded.tokenizer, prompt, output !== undefined);
       const generated: number[] = [];
 
       let batch = await decoder.start(prompt, lease.reused, request.seed);

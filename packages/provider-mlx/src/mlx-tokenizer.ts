@@ -72,7 +72,8 @@ export class MlxTokenizer {
   }
 
   decode(ids: number[]): string {
-    return this.tokenizer.decode(ids, { skip_special_tokens: true });
+    // The tokenizer throws on an empty list.
+    return ids.length ? this.tokenizer.decode(ids, { skip_special_tokens: true }) : '';
   }
 
   /** Generated ids → text: special tokens are skipped, except the markers kept with `keepSpecialTokens`. */
@@ -179,26 +180,33 @@ export class IncrementalDecoder {
   #start = 0;
   #emitted = 0;
 
-  /** `previous`: the ids before the first pushed one, so its leading space survives decoding. */
+  readonly #decode: (ids: number[]) => string;
+
+  /**
+   * `previous`: the ids before the first pushed one, so its leading space survives decoding.
+   * `markers`: keep the special marker tokens chat output parsers read (raw completions skip them, like every special token).
+   */
   constructor(
-    private readonly tokenizer: MlxTokenizer,
+    tokenizer: MlxTokenizer,
     previous: number[] = [],
+    markers = true,
   ) {
+    this.#decode = markers ? (ids) => tokenizer.decodeOutput(ids) : (ids) => tokenizer.decode(ids);
     this.#tokens = previous.slice(-4);
     this.#start = 0;
-    this.#emitted = this.#tokens.length ? tokenizer.decodeOutput(this.#tokens).length : 0;
+    this.#emitted = this.#decode(this.#tokens).length;
   }
 
   push(token: number): string {
     this.#tokens.push(token);
-    const text = this.tokenizer.decodeOutput(this.#tokens.slice(this.#start));
+    const text = this.#decode(this.#tokens.slice(this.#start));
     if (text.endsWith('\uFFFD')) return '';
     const fresh = text.slice(this.#emitted);
     this.#emitted = text.length;
     if (this.#tokens.length - this.#start > 32) {
       // Slide the window so each step decodes a bounded number of tokens.
       this.#start = this.#tokens.length - 8;
-      this.#emitted = this.tokenizer.decodeOutput(this.#tokens.slice(this.#start)).length;
+      this.#emitted = this.#decode(this.#tokens.slice(this.#start)).length;
     }
     return fresh;
   }
