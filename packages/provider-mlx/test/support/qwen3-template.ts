@@ -55,12 +55,17 @@ export const qwen3Template = `{%- if tools %}
 {%- endif %}
 {%- endif %}`;
 
-/** A tiny random-weight Qwen3 (bench/make-random-model.mjs) in a new temporary folder, with the template above. */
-export async function makeQwen3ToolsModel(seed = 11): Promise<string> {
+/** Like Qwen3-Thinking-2507's: the generation prompt opens the think block, so all output until `</think>` is reasoning. */
+export const qwen3ThinkingTemplate = `${qwen3Template.slice(0, qwen3Template.indexOf('{%- if add_generation_prompt %}'))}{%- if add_generation_prompt %}
+{{- '<|im_start|>assistant\\n<think>\\n' }}
+{%- endif %}`;
+
+/** A tiny random-weight Qwen3 (bench/make-random-model.mjs) in a new temporary folder, with one of the templates above. */
+export async function makeQwen3ToolsModel(seed = 11, template = qwen3Template): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'heylook-mlx-tools-'));
   await makeRandomModel(dir, 'qwen3', { seed });
   const configFile = path.join(dir, 'tokenizer_config.json');
   const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
-  await writeFile(configFile, JSON.stringify({ ...config, chat_template: qwen3Template }));
+  await writeFile(configFile, JSON.stringify({ ...config, chat_template: template }));
   return dir;
 }
