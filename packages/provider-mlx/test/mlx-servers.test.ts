@@ -74,11 +74,13 @@ describe('MLX tools and reasoning through the servers', () => {
     expect(forced.json()).toMatchObject({ error: { param: 'tool_choice', type: 'invalid_request_error' } });
   }, 60_000);
 
-  it('Ollama: think false reaches the template (its empty think block is in the prompt mlx-lm renders)', async () => {
+  it('think false (Ollama) and reasoning_effort "none" (OpenAI) reach the template: its empty think block is in the prompt mlx-lm renders', async () => {
     const [expected] = await mlxLmPromptTokens([{ dir: toolsDir, messages, tools, enable_thinking: false }]);
     const response = await app.inject({ method: 'POST', url: '/api/chat', payload: { model: 'qwen3-tools', messages, tools, think: false, stream: false } });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ prompt_eval_count: expected, done: true });
+    const openai = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'qwen3-tools', messages, tools, reasoning_effort: 'none' } });
+    expect(openai.json()).toMatchObject({ usage: { prompt_tokens: expected } });
   }, 60_000);
 
   it('streams what follows a template-opened <think> as reasoning_content (OpenAI) and thinking (Ollama)', async () => {
