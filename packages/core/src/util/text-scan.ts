@@ -25,8 +25,7 @@ export function jsonValueEnd(text: string, start: number): number {
     else if (char === '{' || char === '[') depth++;
     else if (char === '}' || char === ']') {
       depth--;
-      if (depth === 0) return index + 1;
-      if (depth < 0) return index + 1;
+      if (depth <= 0) return index + 1;
     }
   }
   return -1;

@@ -60,6 +60,7 @@ describe('ToolCallParser hermes (Qwen 2.5 / Qwen3 / Hermes templates)', () => {
   it('keeps a block that is not a call as text', () => {
     expectEverySplit('hermes', 'x <tool_call>{"city": "Paris"}</tool_call> y', { text: 'x <tool_call>{"city": "Paris"}</tool_call> y', calls: [] });
     expectEverySplit('hermes', '<tool_call>{"name": "get_weather", "argu', { text: '<tool_call>{"name": "get_weather", "argu', calls: [] });
+    expectEverySplit('hermes', 'Hm <tool_call>', { text: 'Hm <tool_call>', calls: [] });
   });
 
   it('streams text before a call as it arrives', () => {
@@ -116,5 +117,6 @@ describe('ToolCallParser mistral', () => {
     expectEverySplit('mistral', 'Sure. [TOOL_CALLS]get_time[ARGS]{"zone": "Europe/Paris"}', { text: 'Sure.', calls: [time] });
     expectEverySplit('mistral', 'odd [TOOL_CALLS] here', { text: 'odd [TOOL_CALLS]here', calls: [] });
     expectEverySplit('mistral', 'plain [TOOL] text [', { text: 'plain [TOOL] text [', calls: [] });
+    expectEverySplit('mistral', '[TOOL_CALLS]', { text: '[TOOL_CALLS]', calls: [] });
   });
 });

@@ -61,7 +61,8 @@ export class ToolCallParser {
   flush(): ToolCallParserPart[] {
     const parts: ToolCallParserPart[] = [];
     while (this.#step(parts, true));
-    if (this.#buffer) this.#text(parts, this.#mode === 'call' && this.#callsInBlock === 0 ? this.#blockMarker + this.#buffer : this.#buffer);
+    // A marker with nothing parseable after it (generation cut short) is shown as written.
+    this.#text(parts, this.#mode === 'call' && this.#callsInBlock === 0 ? this.#blockMarker + this.#buffer : this.#buffer);
     this.#buffer = '';
     if (this.#calls === 0 && this.#heldSpace) parts.push({ type: 'text-delta', text: this.#heldSpace });
     this.#heldSpace = '';
