@@ -20,6 +20,7 @@ import {
   type ProviderCapabilities,
   type StreamPart,
 } from '@heylook/core';
+import { chatFormatOf, chatOutputFor, type MlxChatFormat } from './mlx-chat-format.js';
 import type { MlxConfig } from './mlx-config.js';
 import { describeFolder, readModelConfig } from './mlx-folder.js';
 import { DecodeBatcher } from './decode-batcher.js';
@@ -27,6 +28,8 @@ import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
 import { SpeculativeDecoder } from './speculative-decoder.js';
 import { StepDecoder, type TokenDecoder } from './token-decoder.js';
 import { nativeAddon, type NativeModel, type NativeSampling } from './native-binding.js';
+
+type ChatOutput = ReturnType<typeof chatOutputFor>;
 
 interface Slot {
   id: number;
@@ -40,6 +43,7 @@ interface Loaded {
   /** Draft model for speculative decoding, with sequences mirroring the main model's. */
   draft?: NativeModel;
   tokenizer: MlxTokenizer;
+  chatFormat: MlxChatFormat;
   slots: PrefixSlotPool<Slot>;
   contextLength: number;
 }
@@ -81,12 +85,17 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     }
     const draft = this.config.draft_model_path ? await this.#loadDraft(config.raw.vocab_size) : undefined;
     const tokenizer = await MlxTokenizer.load(dir, config.raw);
+    const chatFormat = chatFormatOf(tokenizer.templateText, (text) => tokenizer.tokenId(text) !== undefined);
+    // The parsers read these markers, so they must survive decoding where they are special tokens.
+    tokenizer.keepSpecialTokens(['[TOOL_CALLS]', '[ARGS]', '[CALL_ID]', '<|python_tag|>', '<tool_call>', '</tool_call>', '<think>', '</think>']);
+    this.capabilities.tools = chatFormat.toolCalls !== undefined;
     const slots = Array.from({ length: this.config.parallel }, (_, index) => ({ id: index + 1, tokens: [] as number[] }));
     this.#loaded = {
       native,
       batcher: new DecodeBatcher(native),
       ...(draft ? { draft } : {}),
       tokenizer,
+      chatFormat,
       // A rotating cache forgets its oldest tokens, so its prefix can't be reused.
       slots: new PrefixSlotPool(slots, (slot) => (this.#cacheType() === 'rotating' ? [] : slot.tokens)),
       contextLength: config.contextLength,
@@ -146,7 +155,28 @@ export class MlxModel extends BaseProvider<MlxConfig> {
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     const loaded = this.#require();
     assertCanChat(this, request);
-    return this.#stream(loaded, loaded.tokenizer.chatPrompt(request.messages), request, options, false);
+    const tools = this.#offeredTools(request);
+    const prompt = loaded.tokenizer.chatText(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) });
+    const output = chatOutputFor(loaded.chatFormat, prompt, tools !== undefined);
+    return this.#stream(loaded, loaded.tokenizer.encode(prompt, !loaded.tokenizer.hasChatTemplate), request, options, false, output);
+  }
+
+  /** The tools the template renders: none for tool_choice "none"; forcing a call needs constrained decoding, which MLX lacks so far. */
+  #offeredTools(request: ChatRequest): ChatRequest['tools'] {
+    if (!request.tools?.length || request.toolChoice === 'none') return undefined;
+    if (request.toolChoice === 'required' || typeof request.toolChoice === 'object') {
+      throw new HeylookError(
+        errorCodes.unsupportedCapability,
+        `Model "${this.modelId}" (mlx) cannot force a tool call yet: that needs constrained decoding. Use tool_choice "auto" (the model decides) or a gguf model.`,
+        { param: 'tool_choice' },
+      );
+    }
+    return request.tools;
+  }
+
+  /** `think` reaches the template only where it has a switch for it (Qwen3's enable_thinking). */
+  #think(loaded: Loaded, request: ChatRequest): { think?: boolean } {
+    return request.think !== undefined && loaded.chatFormat.thinkSwitch ? { think: request.think } : {};
   }
 
   override complete(request: CompletionRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
@@ -195,7 +225,9 @@ export class MlxModel extends BaseProvider<MlxConfig> {
   }
 
   override async countChatTokens(request: ChatRequest): Promise<number> {
-    return this.#require().tokenizer.chatPrompt(request.messages).length;
+    const loaded = this.#require();
+    const tools = request.toolChoice === 'none' ? undefined : request.tools;
+    return loaded.tokenizer.chatPrompt(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) }).length;
   }
 
   /** Decode batches run and rows decoded in them since load (rows / batches = mean batch size). */
@@ -208,7 +240,14 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return describeFolder(this.modelPath);
   }
 
-  #stream(loaded: Loaded, prompt: number[], request: GenerationOptions, options: GenerateCallOptions, returnContext: boolean): AsyncIterable<StreamPart> {
+  #stream(
+    loaded: Loaded,
+    prompt: number[],
+    request: GenerationOptions,
+    options: GenerateCallOptions,
+    returnContext: boolean,
+    output?: ChatOutput,
+  ): AsyncIterable<StreamPart> {
     if (prompt.length >= loaded.contextLength) {
       throw new HeylookError(
         errorCodes.contextOverflow,
@@ -216,11 +255,22 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, prompt, request, options, returnContext);
+    return this.#generate(loaded, prompt, request, options, returnContext, output);
   }
 
-  /** Prefill, then decode; abort, stop ids, stop strings and limits are checked after every token. */
-  async *#generate(loaded: Loaded, prompt: number[], request: GenerationOptions, options: GenerateCallOptions, returnContext: boolean): AsyncGenerator<StreamPart> {
+  /**
+   * Prefill, then decode; abort, stop ids, stop strings and limits are checked after every
+   * token. Chat output then goes through `output` (reasoning and tool calls split off).
+   */
+  async *#generate(
+    loaded: Loaded,
+    prompt: number[],
+    request: GenerationOptions,
+    options: GenerateCallOptions,
+    returnContext: boolean,
+    output?: ChatOutput,
+  ): AsyncGenerator<StreamPart> {
+    const parts = (text: string): StreamPart[] => (output ? output.push(text) : text ? [{ type: 'text-delta', text }] : []);
     const { signal } = options;
     const lease = await loaded.slots.take(prompt, signal);
     const { slot } = lease;
@@ -239,7 +289,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       const stopIds = new Set(loaded.tokenizer.eosIds);
       if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
       const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
-      const text = new IncrementalDecoder(loaded.tokenizer, prompt);
+      const text = new IncrementalDecoder(loaded.tokenizer, prompt, output !== undefined);
       const generated: number[] = [];
 
       let batch = await decoder.start(prompt, lease.reused, request.seed);
@@ -252,8 +302,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
           else if (stopIds.has(token)) reason = 'stop';
           if (reason) break;
           generated.push(token);
-          const delta = stops.push(text.push(token));
-          if (delta) yield { type: 'text-delta', text: delta };
+          yield* parts(stops.push(text.push(token)));
           if (stops.stopped) reason = 'stop';
           else if (generated.length >= maxTokens) reason = 'length';
           if (reason) break;
@@ -262,12 +311,13 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         batch = await decoder.next();
         slot.tokens = decoder.evaluated;
       }
-      const held = stops.flush();
-      if (held) yield { type: 'text-delta', text: held };
+      yield* parts(stops.flush());
+      if (output) yield* output.flush();
       const ended = performance.now();
       yield {
         type: 'finish',
-        reason,
+        // A turn that ends in tool calls is the model handing over to the tools.
+        reason: reason === 'stop' && output?.toolCallCount ? 'tool-calls' : reason,
         ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
         usage: {
           promptTokens: prompt.length,

@@ -55,4 +55,20 @@ describe('MlxTokenizer', () => {
     expect(tokenizer.decode(sentence.slice(0, 2))).toBe('Once upon');
     expect(sentence.slice(2).map((id) => continued.push(id)).join('')).toBe(' a time');
   });
+
+  it('keeps the special marker tokens an output parser reads, and skips the other special tokens', async () => {
+    const dir = await folderWith({});
+    const json = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')) as { added_tokens: object[] };
+    // Mistral's [TOOL_CALLS] is a special (control) token: plain decoding drops it.
+    json.added_tokens.push({ id: 512, content: '[TOOL_CALLS]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+    const tokenizer = await MlxTokenizer.load(dir, { bos_token_id: 1, eos_token_id: 2 });
+    const ids = [512, ...tokenizer.encode('get_time[ARGS]{}', false), 2];
+    expect(tokenizer.decodeOutput(ids)).toBe(tokenizer.decode(ids));
+    tokenizer.keepSpecialTokens(['[TOOL_CALLS]', '<|python_tag|>']);
+    const decoder = new IncrementalDecoder(tokenizer, [1]);
+    const text = ids.map((id) => decoder.push(id)).join('');
+    // The space is SentencePiece's, before a word encoded on its own.
+    expect(text).toBe('[TOOL_CALLS] get_time[ARGS]{}');
+  });
 });

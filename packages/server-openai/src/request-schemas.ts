@@ -93,6 +93,8 @@ export const chatCompletionRequestSchema = z.object({
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   reasoning_effort: z.string().nullish(),
+  /** vLLM's and llama-server's extra template variables; `enable_thinking` switches a reasoning model's thinking. */
+  chat_template_kwargs: z.record(z.string(), z.unknown()).nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 

@@ -6,6 +6,15 @@ import { toChatRequest } from './to-chat-request.js';
 const parse = (body: object) => toChatRequest(parseRequest(chatCompletionRequestSchema, body));
 
 describe('toChatRequest', () => {
+  it('turns thinking off for reasoning_effort "none" and maps chat_template_kwargs.enable_thinking', () => {
+    const base = { model: 'm', messages: [{ role: 'user', content: 'Hi' }] };
+    expect(parse(base).think).toBeUndefined();
+    expect(parse({ ...base, reasoning_effort: 'none' }).think).toBe(false);
+    expect(parse({ ...base, reasoning_effort: 'high' }).think).toBeUndefined();
+    expect(parse({ ...base, chat_template_kwargs: { enable_thinking: false } }).think).toBe(false);
+    expect(parse({ ...base, reasoning_effort: 'none', chat_template_kwargs: { enable_thinking: true } }).think).toBe(true);
+  });
+
   it('maps messages, sampling, local extras and tools', () => {
     const request = parse({
       model: 'm',

@@ -68,6 +68,10 @@ export function toChatRequest(body: ChatCompletionRequest): ChatRequest {
     });
   }
   if (body.parallel_tool_calls !== undefined && body.parallel_tool_calls !== null) request.parallelToolCalls = body.parallel_tool_calls;
+  // Thinking off: OpenAI's reasoning_effort "none", or enable_thinking as vLLM and llama-server take it.
+  const enableThinking = body.chat_template_kwargs?.enable_thinking;
+  if (typeof enableThinking === 'boolean') request.think = enableThinking;
+  else if (body.reasoning_effort === 'none') request.think = false;
   return request;
 }
 
