@@ -13,6 +13,11 @@ npx -y pnpm@10 run build:native
 # Python mlx-lm on the same wheel, the reference provider-mlx's agreement tests compare with (cached outside the repo).
 node bench/install-mlx-lm.mjs
 npx -y pnpm@10 run build
+# llama.cpp's llama-server and rpc-server for provider-llama-server's tests, from the source
+# node-llama-cpp ships (offline), cached by release tag outside the repo: about 10 CPU-minutes
+# the first time, nothing after. Its tests then fail rather than skip without it.
+sh packages/provider-llama-server/scripts/build-llama-server.sh
+export HEYLOOK_REQUIRE_LLAMA_SERVER=1
 log=$(mktemp)
 status=0
 npx -y pnpm@10 exec turbo run test --concurrency=1 --continue --output-logs=full 2>&1 | tee "$log" || status=$?

@@ -10,9 +10,9 @@ export { fixturesDir, referenceStory } from '@heylook/core/testing';
 export const storiesPath = path.join(fixturesDir, 'stories260K.gguf');
 
 /**
- * The llama-server these tests run. Without one (no build yet: a cold build takes 20-45 minutes
- * on two cores, so CI does not make one) the suites are skipped with a notice, unless
- * HEYLOOK_REQUIRE_LLAMA_SERVER=1 says a missing binary is a failure.
+ * The llama-server these tests run. Without one (no build yet) the suites are skipped with a
+ * notice, unless HEYLOOK_REQUIRE_LLAMA_SERVER=1 (scripts/test.sh, which builds it first) says a
+ * missing binary is a failure.
  */
 export const binary = findLlamaServerBinary();
 if (!binary) {

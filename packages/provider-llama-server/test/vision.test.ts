@@ -12,15 +12,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findBuiltLlamaServer, llamaServerProvider } from '../src/index.js';
 import { noBinary } from './fixtures.js';
 
+const { mlxLmPath } = (await import('../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
+
 /**
  * Generates the tiny random-weight projector with gguf-py: the `gguf` pip package, or the copy
- * in the llama.cpp source we built from (then only numpy is needed). Undefined without Python.
+ * in the llama.cpp source we built from, with numpy and pyyaml from the mlx-lm install that
+ * scripts/test.sh makes for the MLX tests (bench/install-mlx-lm.mjs). Undefined without them.
  */
 function makeMmproj(): string | undefined {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'heylook-mmproj-')), 'tiny-mmproj.gguf');
   const script = fileURLToPath(new URL('../scripts/make-tiny-mmproj.py', import.meta.url));
   const built = findBuiltLlamaServer();
-  const pythonPath = [process.env.PYTHONPATH, built && path.join(path.dirname(path.dirname(built.llamaServerPath)), 'src', 'gguf-py')].filter(Boolean).join(path.delimiter);
+  const pythonPath = [process.env.PYTHONPATH, built && path.join(path.dirname(path.dirname(built.llamaServerPath)), 'src', 'gguf-py'), mlxLmPath]
+    .filter(Boolean)
+    .join(path.delimiter);
   const result = spawnSync('python3', [script, out], { env: { ...process.env, PYTHONPATH: pythonPath }, encoding: 'utf8' });
   if (result.status !== 0) {
     console.warn(`skipping vision tests: could not generate the test mmproj (pip install gguf): ${result.stderr ?? result.error}`);
