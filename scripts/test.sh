@@ -14,8 +14,8 @@ npx -y pnpm@10 run build:native
 node bench/install-mlx-lm.mjs
 npx -y pnpm@10 run build
 # llama.cpp's llama-server and rpc-server for provider-llama-server's tests, from the source
-# node-llama-cpp ships (offline), cached by release tag outside the repo: about 10 CPU-minutes
-# the first time, nothing after. Its tests then fail rather than skip without it.
+# node-llama-cpp ships (offline), cached by release tag outside the repo: 5.6 min on two idle
+# cores the first time, nothing after. Its tests then fail rather than skip without it.
 sh packages/provider-llama-server/scripts/build-llama-server.sh
 export HEYLOOK_REQUIRE_LLAMA_SERVER=1
 log=$(mktemp)
