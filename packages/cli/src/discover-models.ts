@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ModelEntry } from '@heylook/core';
+import { ggufTensorCount, type ModelEntry } from '@heylook/core';
 
 /** A model file or folder found on disk, before it becomes a ModelEntry. */
 export interface FoundModel {
@@ -69,7 +69,8 @@ export async function scanFolder(dir: string, store: string, depth = 4): Promise
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(current, entry.name);
       if (entry.isFile() && entry.name.toLowerCase().endsWith('.gguf') && !isSidecarGguf(entry.name)) {
-        found.push({ id: entry.name.replace(/\.gguf$/i, ''), provider: 'gguf', path: full, store });
+        // A vocab-only GGUF (no tensors) is a tokenizer test file, not a model.
+        if ((await ggufTensorCount(full)) !== 0) found.push({ id: entry.name.replace(/\.gguf$/i, ''), provider: 'gguf', path: full, store });
       } else if (entry.isDirectory() && level < depth && !entry.name.startsWith('.')) {
         await walk(full, level + 1);
       }

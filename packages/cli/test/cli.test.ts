@@ -175,6 +175,8 @@ describe('heylook init, ls and providers', () => {
     await copyFile(storiesPath, path.join(library, 'stories260K.gguf'));
     await copyFile(storiesPath, path.join(library, 'nested', 'other.gguf'));
     await cp(path.join(fixtures, 'stories260K-hf'), path.join(library, 'stories260K-hf'), { recursive: true });
+    // A vocab-only GGUF has no weights: not a model, so not listed.
+    await copyFile(path.join(fixtures, 'ggml-vocab-phi-3.gguf'), path.join(library, 'ggml-vocab-phi-3.gguf'));
     const first = await runCli(['init', library], { cwd: dir, env });
     expect(first.code).toBe(0);
     const text = await readFile(path.join(dir, 'models.yaml'), 'utf8');
@@ -193,6 +195,7 @@ describe('heylook init, ls and providers', () => {
 
     const ls = await runCli(['ls'], { cwd: dir, env });
     expect(ls.stdout).toMatch(/stories260K\s+gguf\s+1\.1 MiB\s+yes/);
+    expect(ls.stdout).not.toContain('ggml-vocab');
   });
 
   it('ps says clearly when no server answers', async () => {

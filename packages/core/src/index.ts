@@ -22,7 +22,7 @@ export * from './provider/assert-capabilities.js';
 export { PrefixSlotPool, type SlotLease } from './util/prefix-slot-pool.js';
 export { jsonBodyParser, parseJsonText, parseRequest } from './util/parse-request.js';
 export { samplingDefaultsShape } from './config/sampling-defaults.js';
-export { assertGgufFile, hasGgufMagic, readGgufHeader, type GgufHeader, type GgufTensorInfo } from './gguf/read-gguf-header.js';
+export { assertGgufFile, ggufTensorCount, hasGgufMagic, readGgufHeader, type GgufHeader, type GgufTensorInfo } from './gguf/read-gguf-header.js';
 export { ToolCallParser, randomId, type ToolCallFormat, type ToolCallParserOptions, type ToolCallParserPart } from './util/tool-call-parser.js';
 export { ReasoningSplitter, type ReasoningSplitterOptions, type ReasoningSplitterPart } from './util/reasoning-splitter.js';
 export { ChatOutputParser, type ChatOutputParserOptions, type ChatOutputPart } from './util/chat-output-parser.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../errors/heylook-error.js';
 import { fixturesDir } from '../testing/fixtures.js';
-import { assertGgufFile, hasGgufMagic, readGgufHeader } from './read-gguf-header.js';
+import { assertGgufFile, ggufTensorCount, hasGgufMagic, readGgufHeader } from './read-gguf-header.js';
 
 const stories = path.join(fixturesDir, 'stories260K.gguf');
 
@@ -36,6 +36,13 @@ describe('readGgufHeader', () => {
     const header = await readGgufHeader(path.join(fixturesDir, 'ggml-vocab-phi-3.gguf'), { maxArrayLength: 100_000 });
     expect(typeof header.metadata['tokenizer.chat_template']).toBe('string');
     expect((header.metadata['tokenizer.ggml.tokens'] as string[]).length).toBe(32064);
+  });
+
+  it('counts tensors from the first bytes: 48 in stories260K, 0 in a vocab-only file, none for a non-GGUF file', async () => {
+    expect(await ggufTensorCount(stories)).toBe(48);
+    expect(await ggufTensorCount(path.join(fixturesDir, 'ggml-vocab-phi-3.gguf'))).toBe(0);
+    expect(await ggufTensorCount(path.join(fixturesDir, 'PROVENANCE.md'))).toBeUndefined();
+    expect(await ggufTensorCount(path.join(fixturesDir, 'no-such-file.gguf'))).toBeUndefined();
   });
 
   it('turns a truncated header and a non-GGUF file into coded errors', async () => {

@@ -41,6 +41,27 @@ export async function hasGgufMagic(file: string): Promise<boolean> {
 }
 
 /**
+ * How many tensors a GGUF file holds, read from its first 24 bytes (magic, version, tensor
+ * count), or undefined when it is not a GGUF file. Vocab-only files (llama.cpp's
+ * `ggml-vocab-*.gguf`, used for tokenizer tests) hold 0: nothing a server can load.
+ */
+export async function ggufTensorCount(file: string): Promise<number | undefined> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const head = Buffer.alloc(24);
+      const { bytesRead } = await handle.read(head, 0, 24, 0);
+      if (bytesRead < 24 || head.toString('latin1', 0, 4) !== 'GGUF') return undefined;
+      return Number(head.readBigUInt64LE(8));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Checks a model file before a runtime sees it, so a bad path is a coded error, not a crash.
  * Returns its size. `param` names the config key in the errors.
  */
