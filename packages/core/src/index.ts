@@ -26,3 +26,4 @@ export { assertGgufFile, ggufTensorCount, hasGgufMagic, readGgufHeader, type Ggu
 export { ToolCallParser, randomId, type ToolCallFormat, type ToolCallParserOptions, type ToolCallParserPart } from './util/tool-call-parser.js';
 export { ReasoningSplitter, type ReasoningSplitterOptions, type ReasoningSplitterPart } from './util/reasoning-splitter.js';
 export { ChatOutputParser, type ChatOutputParserOptions, type ChatOutputPart } from './util/chat-output-parser.js';
+export { toOpenAIMessage, toOpenAIResponseFormat, toOpenAIToolChoice, toOpenAITools } from './util/openai-wire.js';

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, GenerationOptions, ResponseFormat, ToolChoice } from '@heylook/core';
+import { toOpenAIMessage, toOpenAIResponseFormat, toOpenAIToolChoice, toOpenAITools, type ChatRequest, type GenerationOptions, type ResponseFormat } from '@heylook/core';
 import type { LlamaServerConfig } from './llama-server-config.js';
 
 type Json = Record<string, unknown>;
@@ -28,21 +28,19 @@ export function samplingFields(request: GenerationOptions, config: LlamaServerCo
 export function chatBody(request: ChatRequest, config: LlamaServerConfig): Json {
   const maxTokens = request.maxTokens ?? config.max_tokens;
   const body: Json = {
-    messages: request.messages.map(toOpenAiMessage),
+    messages: request.messages.map(toOpenAIMessage),
     stream: true,
     stream_options: { include_usage: true },
     ...samplingFields(request, config),
     ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
-    ...(request.responseFormat ? responseFormat(request.responseFormat) : {}),
+    // JSON mode and JSON schemas: llama-server turns both into a grammar.
+    ...(request.responseFormat && request.responseFormat.type !== 'text' ? { response_format: toOpenAIResponseFormat(request.responseFormat) } : {}),
     // Reuse the prompt prefix an earlier request left in the slot (llama-server's default, made explicit).
     cache_prompt: true,
   };
   if (request.tools?.length) {
-    body.tools = request.tools.map((tool) => ({
-      type: 'function',
-      function: { name: tool.name, description: tool.description, parameters: tool.parameters ?? { type: 'object', properties: {} } },
-    }));
-    if (request.toolChoice) body.tool_choice = toolChoice(request.toolChoice);
+    body.tools = toOpenAITools(request.tools);
+    if (request.toolChoice) body.tool_choice = toOpenAIToolChoice(request.toolChoice);
     if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
   }
   if (request.think !== undefined) {
@@ -54,55 +52,6 @@ export function chatBody(request: ChatRequest, config: LlamaServerConfig): Json 
     body.top_logprobs = request.logprobs.topLogprobs;
   }
   return body;
-}
-
-function toOpenAiMessage(message: ChatMessage): Json {
-  switch (message.role) {
-    case 'system':
-      return { role: 'system', content: message.content };
-    case 'user':
-      if (typeof message.content === 'string') return { role: 'user', content: message.content };
-      return {
-        role: 'user',
-        content: message.content.map((part) =>
-          part.type === 'text'
-            ? { type: 'text', text: part.text }
-            : { type: 'image_url', image_url: { url: `data:${part.mediaType ?? 'image/png'};base64,${Buffer.from(part.data).toString('base64')}` } },
-        ),
-      };
-    case 'assistant':
-      return {
-        role: 'assistant',
-        content: message.content,
-        ...(message.reasoning ? { reasoning_content: message.reasoning } : {}),
-        ...(message.toolCalls?.length
-          ? { tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
-          : {}),
-      };
-    case 'tool':
-      return { role: 'tool', content: message.content, ...(message.toolCallId ? { tool_call_id: message.toolCallId } : {}) };
-  }
-}
-
-function toolChoice(choice: ToolChoice): unknown {
-  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
-}
-
-/** JSON mode and JSON schemas: llama-server turns both into a grammar. */
-function responseFormat(format: ResponseFormat): Json {
-  switch (format.type) {
-    case 'text':
-      return {};
-    case 'json':
-      return { response_format: { type: 'json_object' } };
-    case 'json-schema':
-      return {
-        response_format: {
-          type: 'json_schema',
-          json_schema: { name: format.name ?? 'response', schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) },
-        },
-      };
-  }
 }
 
 /** llama-server's `response_format`/`json_schema` for the native /completion endpoint. */

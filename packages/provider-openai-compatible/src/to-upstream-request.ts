@@ -1,4 +1,14 @@
-import type { ChatMessage, ChatRequest, CompletionRequest, EmbedRequest, GenerationOptions, ResponseFormat, ToolChoice } from '@heylook/core';
+import {
+  toOpenAIMessage,
+  toOpenAIResponseFormat,
+  toOpenAIToolChoice,
+  toOpenAITools,
+  type ChatMessage,
+  type ChatRequest,
+  type CompletionRequest,
+  type EmbedRequest,
+  type GenerationOptions,
+} from '@heylook/core';
 
 type Json = Record<string, unknown>;
 
@@ -10,19 +20,12 @@ type Json = Record<string, unknown>;
 export function toChatBody(request: ChatRequest, model: string): Json {
   return {
     model,
-    messages: request.messages.map(toMessage),
+    messages: request.messages.map(toOpenAIMessage),
     ...generationFields(request),
-    ...(request.tools?.length
-      ? {
-          tools: request.tools.map((tool) => ({
-            type: 'function',
-            function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters ?? { type: 'object', properties: {} } },
-          })),
-        }
-      : {}),
-    ...(request.toolChoice !== undefined ? { tool_choice: toToolChoice(request.toolChoice) } : {}),
+    ...(request.tools?.length ? { tools: toOpenAITools(request.tools) } : {}),
+    ...(request.toolChoice !== undefined ? { tool_choice: toOpenAIToolChoice(request.toolChoice) } : {}),
     ...(request.parallelToolCalls !== undefined ? { parallel_tool_calls: request.parallelToolCalls } : {}),
-    ...(request.responseFormat ? { response_format: toResponseFormat(request.responseFormat) } : {}),
+    ...(request.responseFormat ? { response_format: toOpenAIResponseFormat(request.responseFormat) } : {}),
     ...(request.logprobs ? { logprobs: true, top_logprobs: request.logprobs.topLogprobs } : {}),
     // vLLM, SGLang and llama-server pass these to the chat template (Qwen3, DeepSeek...).
     ...(request.think !== undefined ? { chat_template_kwargs: { enable_thinking: request.think } } : {}),
@@ -67,59 +70,6 @@ function generationFields(options: GenerationOptions): Json {
   set('seed', options.seed);
   if (options.stop?.length) fields.stop = options.stop;
   return fields;
-}
-
-function toMessage(message: ChatMessage): Json {
-  switch (message.role) {
-    case 'system':
-      return { role: 'system', content: message.content };
-    case 'user':
-      return {
-        role: 'user',
-        content:
-          typeof message.content === 'string'
-            ? message.content
-            : message.content.map((part) =>
-                part.type === 'text'
-                  ? { type: 'text', text: part.text }
-                  : { type: 'image_url', image_url: { url: `data:${part.mediaType ?? 'image/png'};base64,${Buffer.from(part.data).toString('base64')}` } },
-              ),
-      };
-    case 'assistant':
-      return {
-        role: 'assistant',
-        content: message.content,
-        ...(message.reasoning ? { reasoning_content: message.reasoning } : {}),
-        ...(message.toolCalls?.length
-          ? { tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
-          : {}),
-      };
-    case 'tool':
-      return {
-        role: 'tool',
-        content: message.content,
-        ...(message.toolCallId ? { tool_call_id: message.toolCallId } : {}),
-        ...(message.name ? { name: message.name } : {}),
-      };
-  }
-}
-
-function toToolChoice(choice: ToolChoice): unknown {
-  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
-}
-
-function toResponseFormat(format: ResponseFormat): Json {
-  switch (format.type) {
-    case 'text':
-      return { type: 'text' };
-    case 'json':
-      return { type: 'json_object' };
-    case 'json-schema':
-      return {
-        type: 'json_schema',
-        json_schema: { name: format.name ?? 'response', schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) },
-      };
-  }
 }
 
 /**
