@@ -1,5 +1,4 @@
-import { ModelRouter, ProviderRegistry } from '@heylook/core';
-import { testModelEntry } from '@heylook/core/testing';
+import { createRouterWith, testModelEntry } from '@heylook/core/testing';
 import { ollamaServer } from '@heylook/server-ollama';
 import { openaiServer } from '@heylook/server-openai';
 import Fastify from 'fastify';
@@ -10,12 +9,7 @@ import { noBinary } from './fixtures.js';
 // End to end through the router and both protocol servers: logprobs requests that the servers
 // refuse for other providers work for llama-server models.
 describe.skipIf(noBinary)('llama-server behind the OpenAI and Ollama servers', () => {
-  const registry = new ProviderRegistry();
-  registry.register(llamaServerProvider as never);
-  const router = new ModelRouter({
-    registry,
-    models: [{ ...testModelEntry('llama-server', { model_path: 'stories260K.gguf', n_ctx: 512, parallel: 2 }, { id: 'stories' }) }],
-  });
+  const router = createRouterWith(llamaServerProvider, [{ ...testModelEntry('llama-server', { model_path: 'stories260K.gguf', n_ctx: 512, parallel: 2 }, { id: 'stories' }) }]);
   const app = Fastify();
   void app.register(openaiServer, { router });
   void app.register(ollamaServer, { router });

@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelRouter, ProviderRegistry } from '@heylook/core';
 import { fixturesDir, testModelEntry } from '@heylook/core/testing';
 import { ollamaServer } from '@heylook/server-ollama';
 import { openaiServer } from '@heylook/server-openai';
@@ -61,12 +60,7 @@ function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, num
 const mmproj = noBinary ? undefined : makeMmproj();
 
 describe.skipIf(!mmproj)('vision: stories260K with a tiny random projector, through both servers', () => {
-  const registry = new ProviderRegistry();
-  registry.register(llamaServerProvider as never);
-  const router = new ModelRouter({
-    registry,
-    models: [testModelEntry('llama-server', { model_path: path.join(fixturesDir, 'stories260K.gguf'), mmproj_path: mmproj, n_ctx: 512, parallel: 1 }, { id: 'seeing' })],
-  });
+  const router = createRouterWith(llamaServerProvider, [testModelEntry('llama-server', { model_path: path.join(fixturesDir, 'stories260K.gguf'), mmproj_path: mmproj, n_ctx: 512, parallel: 1 }, { id: 'seeing' })]);
   const app = Fastify({ bodyLimit: 10 * 1024 * 1024 });
   void app.register(openaiServer, { router });
   void app.register(ollamaServer, { router });

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ModelRouter, ProviderRegistry } from '@heylook/core';
-import { testModelEntry } from '@heylook/core/testing';
+import type { ModelRouter } from '@heylook/core';
+import { createRouterWith, testModelEntry } from '@heylook/core/testing';
 import ollamaServer from '@heylook/server-ollama';
 import openaiServer from '@heylook/server-openai';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -39,16 +39,11 @@ let toolsDir: string;
 beforeAll(async () => {
   toolsDir = await makeQwen3ToolsModel();
   const thinkingDir = await makeQwen3ToolsModel(12, qwen3ThinkingTemplate);
-  const registry = new ProviderRegistry();
-  registry.register(mlxProvider);
   const config = { stop_on_bos: false, temperature: 0, max_tokens: 6, parallel: 1 };
-  router = new ModelRouter({
-    registry,
-    models: [
-      testModelEntry('mlx', { ...config, model_path: toolsDir }, { id: 'qwen3-tools', baseDir: toolsDir }),
-      testModelEntry('mlx', { ...config, model_path: thinkingDir }, { id: 'qwen3-thinking', baseDir: thinkingDir }),
-    ],
-  });
+  router = createRouterWith(mlxProvider, [
+    testModelEntry('mlx', { ...config, model_path: toolsDir }, { id: 'qwen3-tools', baseDir: toolsDir }),
+    testModelEntry('mlx', { ...config, model_path: thinkingDir }, { id: 'qwen3-thinking', baseDir: thinkingDir }),
+  ]);
   app = Fastify();
   await app.register(openaiServer, { router });
   await app.register(ollamaServer, { router });

@@ -1,5 +1,5 @@
-import { ModelRouter, ProviderRegistry } from '@heylook/core';
-import { testModelEntry } from '@heylook/core/testing';
+import type { ModelRouter } from '@heylook/core';
+import { createRouterWith, testModelEntry } from '@heylook/core/testing';
 import ggufProvider from '@heylook/provider-gguf';
 import Fastify, { type FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
@@ -11,12 +11,7 @@ let client: OpenAI;
 let router: ModelRouter;
 
 beforeAll(async () => {
-  const registry = new ProviderRegistry();
-  registry.register(ggufProvider);
-  router = new ModelRouter({
-    registry,
-    models: [testModelEntry('llama_cpp', { model_path: 'stories260K.gguf', n_ctx: 512 }, { id: 'stories' })],
-  });
+  router = createRouterWith(ggufProvider, [testModelEntry('llama_cpp', { model_path: 'stories260K.gguf', n_ctx: 512 }, { id: 'stories' })]);
   app = Fastify();
   await app.register(openaiServer, { router });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,5 +1,6 @@
 import type { ModelEntry } from '../config/load-config.js';
 import { ProviderRegistry } from '../registry/provider-registry.js';
+import type { ProviderPlugin } from '../provider/base-provider.js';
 import { ModelRouter, type ModelRouterOptions } from '../router/model-router.js';
 import { createFakeProviderPlugin, type FakeProviderConfig } from './fake-provider.js';
 import { testModelEntry } from './fixtures.js';
@@ -20,4 +21,15 @@ export function createTestRouter(
   }));
   const router = new ModelRouter({ registry, models: entries, ...options });
   return { router, stats, registry, plugin };
+}
+
+/** A router over real providers: registers `plugin` and serves `models` (from testModelEntry). */
+export function createRouterWith(
+  plugin: ProviderPlugin<never>,
+  models: ModelEntry[],
+  options: Partial<Omit<ModelRouterOptions, 'registry' | 'models'>> = {},
+): ModelRouter {
+  const registry = new ProviderRegistry();
+  registry.register(plugin);
+  return new ModelRouter({ registry, models, ...options });
 }

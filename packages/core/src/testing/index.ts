@@ -1,4 +1,4 @@
 export * from './fake-provider.js';
-export { createTestRouter } from './create-test-router.js';
+export { createRouterWith, createTestRouter } from './create-test-router.js';
 export * from './fixtures.js';
 export * from './minimal-provider.js';
