@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixturesDir, testModelEntry } from '@heylook/core/testing';
+import { createRouterWith, fixturesDir, testModelEntry } from '@heylook/core/testing';
 import { ollamaServer } from '@heylook/server-ollama';
 import { openaiServer } from '@heylook/server-openai';
 import Fastify from 'fastify';
