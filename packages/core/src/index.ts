@@ -27,3 +27,4 @@ export { ToolCallParser, randomId, type ToolCallFormat, type ToolCallParserOptio
 export { ReasoningSplitter, type ReasoningSplitterOptions, type ReasoningSplitterPart } from './util/reasoning-splitter.js';
 export { ChatOutputParser, type ChatOutputParserOptions, type ChatOutputPart } from './util/chat-output-parser.js';
 export { toOpenAIMessage, toOpenAIResponseFormat, toOpenAIToolChoice, toOpenAITools } from './util/openai-wire.js';
+export { forcedToolsOf } from './util/forced-tools.js';

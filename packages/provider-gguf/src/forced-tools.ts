@@ -3,19 +3,6 @@ import type { Llama, LlamaGrammar } from 'node-llama-cpp';
 import { createJsonSchemaGrammar } from './json-schema-grammar.js';
 import { messageOf } from './message-of.js';
 
-/** Tools the model must call (tool_choice required or a named function), or undefined. */
-export function forcedToolsOf(request: ChatRequest): ToolDefinition[] | undefined {
-  const tools = request.tools ?? [];
-  const choice = request.toolChoice;
-  if (!choice || choice === 'auto' || choice === 'none' || tools.length === 0) return undefined;
-  if (choice === 'required') return tools;
-  const tool = tools.find((item) => item.name === choice.name);
-  if (!tool) {
-    throw new HeylookError(errorCodes.invalidRequest, `tool_choice names "${choice.name}", which is not in tools.`, { param: 'tool_choice' });
-  }
-  return [tool];
-}
-
 /**
  * A forced call is generated under a grammar: the arguments object of the one tool, or
  * `{"name": ..., "arguments": ...}` choosing among several. It always parses.

@@ -4,6 +4,7 @@ import {
   assertCanChat,
   BaseProvider,
   errorCodes,
+  forcedToolsOf,
   HeylookError,
   isHeylookError,
   PartStream,
@@ -37,7 +38,7 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
-import { forcedToolGrammar, forcedToolsOf, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
+import { forcedToolGrammar, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
 import { separatePromptsStrategy } from './batching-strategy.js';

@@ -4,6 +4,8 @@ import { ChatOutputParser, randomId, type ToolCallFormat } from '@heylook/core';
 export interface MlxChatFormat {
   /** The native tool-call format, when the template renders tools in one we parse. */
   toolCalls?: ToolCallFormat;
+  /** Mistral v11+ templates write `[TOOL_CALLS]name[ARGS]{…}` rather than a JSON list of calls. */
+  namedArguments?: boolean;
   /** The think markers, when the model reasons in a block before answering. */
   reasoning?: { open: string; close: string };
   /** The template switches thinking with `enable_thinking` (Qwen3). */
@@ -25,8 +27,8 @@ export function chatFormatOf(template: string | undefined, hasToken: (text: stri
   };
 }
 
-function toolCallFormatOf(template: string): { toolCalls?: ToolCallFormat } {
-  if (template.includes('[TOOL_CALLS]')) return { toolCalls: 'mistral' };
+function toolCallFormatOf(template: string): Pick<MlxChatFormat, 'toolCalls' | 'namedArguments'> {
+  if (template.includes('[TOOL_CALLS]')) return { toolCalls: 'mistral', namedArguments: template.includes('[ARGS]') };
   // Qwen3-Coder writes `<tool_call>\n<function=name>` XML inside the hermes markers.
   if (/<tool_call>(\\n|\n)<function=/.test(template)) return {};
   if (template.includes('<tool_call>')) return { toolCalls: 'hermes' };

@@ -24,6 +24,8 @@ import { chatFormatOf, chatOutputFor, type MlxChatFormat } from './mlx-chat-form
 import type { MlxConfig } from './mlx-config.js';
 import { describeFolder, readModelConfig } from './mlx-folder.js';
 import { DecodeBatcher } from './decode-batcher.js';
+import { GrammarVocabulary } from './grammar/grammar-vocabulary.js';
+import { chatGrammarOf, completionGrammarOf, isConstrained, type RequestGrammar } from './grammar/request-grammar.js';
 import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
 import { SpeculativeDecoder } from './speculative-decoder.js';
 import { StepDecoder, type TokenDecoder } from './token-decoder.js';
@@ -46,7 +48,14 @@ interface Loaded {
   chatFormat: MlxChatFormat;
   slots: PrefixSlotPool<Slot>;
   contextLength: number;
+  /** The vocabulary in the grammar engine, made on the first constrained request. */
+  grammar?: Promise<GrammarVocabulary>;
+  /** The logit count (the vocabulary a grammar's mask covers). */
+  vocabSize: number;
 }
+
+/** Special tokens the output parsers read, so they survive decoding and may appear in constrained output. */
+const markerTokens = ['[TOOL_CALLS]', '[ARGS]', '[CALL_ID]', '<|python_tag|>', '<tool_call>', '</tool_call>', '<think>', '</think>'];
 
 /** A model folder (config.json, safetensors, tokenizer.json) decoded by MLX in the native addon. */
 export class MlxModel extends BaseProvider<MlxConfig> {
@@ -61,7 +70,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       embed: true,
       tokenize: true,
       tools: false,
-      jsonSchema: false,
+      jsonSchema: true,
       vision: false,
       maxParallel: this.config.parallel,
     };
@@ -86,8 +95,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const draft = this.config.draft_model_path ? await this.#loadDraft(config.raw.vocab_size) : undefined;
     const tokenizer = await MlxTokenizer.load(dir, config.raw);
     const chatFormat = chatFormatOf(tokenizer.templateText, (text) => tokenizer.tokenId(text) !== undefined);
-    // The parsers read these markers, so they must survive decoding where they are special tokens.
-    tokenizer.keepSpecialTokens(['[TOOL_CALLS]', '[ARGS]', '[CALL_ID]', '<|python_tag|>', '<tool_call>', '</tool_call>', '<think>', '</think>']);
+    tokenizer.keepSpecialTokens(markerTokens);
     this.capabilities.tools = chatFormat.toolCalls !== undefined;
     const slots = Array.from({ length: this.config.parallel }, (_, index) => ({ id: index + 1, tokens: [] as number[] }));
     this.#loaded = {
@@ -99,6 +107,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       // A rotating cache forgets its oldest tokens, so its prefix can't be reused.
       slots: new PrefixSlotPool(slots, (slot) => (this.#cacheType() === 'rotating' ? [] : slot.tokens)),
       contextLength: config.contextLength,
+      vocabSize: config.raw.vocab_size ?? 0,
     };
     options.onProgress?.({ fraction: 1 });
   }
@@ -107,6 +116,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const loaded = this.#loaded;
     this.#loaded = undefined;
     await loaded?.native.unload();
+    (await loaded?.grammar?.catch(() => undefined))?.dispose();
     await loaded?.draft?.unload();
   }
 
@@ -155,28 +165,22 @@ export class MlxModel extends BaseProvider<MlxConfig> {
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
     const loaded = this.#require();
     assertCanChat(this, request);
-    const tools = this.#offeredTools(request);
+    const tools = request.tools?.length && request.toolChoice !== 'none' ? request.tools : undefined;
     const prompt = loaded.tokenizer.chatText(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) });
     const output = chatOutputFor(loaded.chatFormat, prompt, tools !== undefined);
-    return this.#stream(loaded, loaded.tokenizer.encode(prompt, !loaded.tokenizer.hasChatTemplate), request, options, false, output);
+    const grammar = chatGrammarOf(request, loaded.chatFormat, prompt);
+    return this.#stream(loaded, loaded.tokenizer.encode(prompt, !loaded.tokenizer.hasChatTemplate), request, options, false, output, grammar);
   }
 
-  /** The tools the template renders: none for tool_choice "none"; forcing a call needs constrained decoding, which MLX lacks so far. */
-  #offeredTools(request: ChatRequest): ChatRequest['tools'] {
-    if (!request.tools?.length || request.toolChoice === 'none') return undefined;
-    if (request.toolChoice === 'required' || typeof request.toolChoice === 'object') {
-      throw new HeylookError(
-        errorCodes.unsupportedCapability,
-        `Model "${this.modelId}" (mlx) cannot force a tool call yet: that needs constrained decoding. Use tool_choice "auto" (the model decides) or a gguf model.`,
-        { param: 'tool_choice' },
-      );
-    }
-    return request.tools;
-  }
-
-  /** `think` reaches the template only where it has a switch for it (Qwen3's enable_thinking). */
+  /**
+   * `think` reaches the template only where it has a switch for it (Qwen3's enable_thinking).
+   * A constrained answer (JSON, a forced call) skips thinking unless asked to think, as its
+   * grammar then has nothing to wait for.
+   */
   #think(loaded: Loaded, request: ChatRequest): { think?: boolean } {
-    return request.think !== undefined && loaded.chatFormat.thinkSwitch ? { think: request.think } : {};
+    if (!loaded.chatFormat.thinkSwitch) return {};
+    const think = request.think ?? (isConstrained(request) ? false : undefined);
+    return think !== undefined ? { think } : {};
   }
 
   override complete(request: CompletionRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
@@ -186,7 +190,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     }
     const prompt = request.context?.length ? [...request.context, ...loaded.tokenizer.encode(request.prompt, false)] : loaded.tokenizer.encode(request.prompt);
     if (prompt.length === 0 && loaded.tokenizer.bosId !== undefined) prompt.push(loaded.tokenizer.bosId);
-    return this.#stream(loaded, prompt, request, options, true);
+    return this.#stream(loaded, prompt, request, options, true, undefined, completionGrammarOf(request));
   }
 
   override async embed(request: EmbedRequest): Promise<EmbedResult> {
@@ -247,6 +251,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     options: GenerateCallOptions,
     returnContext: boolean,
     output?: ChatOutput,
+    grammar?: RequestGrammar,
   ): AsyncIterable<StreamPart> {
     if (prompt.length >= loaded.contextLength) {
       throw new HeylookError(
@@ -255,12 +260,14 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, prompt, request, options, returnContext, output);
+    return this.#generate(loaded, prompt, request, options, returnContext, output, grammar);
   }
 
   /**
    * Prefill, then decode; abort, stop ids, stop strings and limits are checked after every
-   * token. Chat output then goes through `output` (reasoning and tool calls split off).
+   * token. Chat output then goes through `output` (reasoning and tool calls split off). Under
+   * a `grammar` only the grammar (or the length limit) ends the answer: a stop string would
+   * cut it open.
    */
   async *#generate(
     loaded: Loaded,
@@ -269,10 +276,15 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     options: GenerateCallOptions,
     returnContext: boolean,
     output?: ChatOutput,
+    grammar?: RequestGrammar,
   ): AsyncGenerator<StreamPart> {
     const parts = (text: string): StreamPart[] => (output ? output.push(text) : text ? [{ type: 'text-delta', text }] : []);
     const { signal } = options;
-    const lease = await loaded.slots.take(prompt, signal);
+    const constraint = grammar && (await this.#vocabulary(loaded).then((vocabulary) => vocabulary.constraint(grammar.format, grammar.param)));
+    const lease = await loaded.slots.take(prompt, signal).catch((error: unknown) => {
+      constraint?.dispose();
+      throw error;
+    });
     const { slot } = lease;
     const started = performance.now();
     try {
@@ -282,13 +294,15 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       }
       slot.tokens = slot.tokens.slice(0, lease.reused);
       const sampling = this.#sampling(request);
-      const decoder: TokenDecoder = loaded.draft
-        ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
-        : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling);
+      // A draft model's guesses can't be checked against a grammar: constrained answers decode step by step.
+      const decoder: TokenDecoder =
+        loaded.draft && !constraint
+          ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
+          : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling, constraint);
       const maxTokens = Math.min(request.maxTokens ?? this.config.max_tokens ?? Infinity, loaded.contextLength - prompt.length);
       const stopIds = new Set(loaded.tokenizer.eosIds);
       if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
-      const stops = new StopMatcher([...this.config.stop, ...(request.stop ?? [])]);
+      const stops = new StopMatcher(constraint ? [] : [...this.config.stop, ...(request.stop ?? [])]);
       const text = new IncrementalDecoder(loaded.tokenizer, prompt, output !== undefined);
       const generated: number[] = [];
 
@@ -337,7 +351,14 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       throw new HeylookError(errorCodes.providerError, `MLX generation failed in "${this.modelId}": ${(error as Error).message}`, { cause: error });
     } finally {
       lease.release();
+      constraint?.dispose();
     }
+  }
+
+  /** The model's vocabulary in the grammar engine (its first use reads tokenizer.json once more). */
+  #vocabulary(loaded: Loaded): Promise<GrammarVocabulary> {
+    loaded.grammar ??= GrammarVocabulary.load(this.modelPath, loaded.vocabSize, [...loaded.tokenizer.eosIds], markerTokens);
+    return loaded.grammar;
   }
 
   #sampling(request: GenerationOptions): NativeSampling {

@@ -28,6 +28,8 @@ export interface NativeSampling {
   minP?: number;
   repetitionPenalty?: number;
   repetitionContextSize?: number;
+  /** The tokens a grammar allows next: bit `id % 32` of word `id / 32`; every token when absent. */
+  allowed?: Int32Array;
   /** Reseeds the sequence's sampler before this step. */
   seed?: number;
 }

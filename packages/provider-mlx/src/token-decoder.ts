@@ -1,4 +1,5 @@
 import type { DecodeBatcher } from './decode-batcher.js';
+import type { TokenConstraint } from './grammar/token-constraint.js';
 import type { NativeModel, NativeSampling } from './native-binding.js';
 
 /**
@@ -12,7 +13,10 @@ export interface TokenDecoder {
   readonly evaluated: number[];
 }
 
-/** One token per step: the prompt alone, then decode steps batched with other requests'. */
+/**
+ * One token per step: the prompt alone, then decode steps batched with other requests'.
+ * Under a `constraint` every step samples among the tokens its grammar allows next.
+ */
 export class StepDecoder implements TokenDecoder {
   evaluated: number[] = [];
   #last = -1;
@@ -22,21 +26,30 @@ export class StepDecoder implements TokenDecoder {
     private readonly batcher: DecodeBatcher,
     private readonly sequence: number,
     private readonly sampling: NativeSampling,
+    private readonly constraint?: TokenConstraint,
   ) {}
 
   async start(prompt: number[], reused: number, seed: number | undefined): Promise<number[]> {
-    this.#last = await this.model.step(this.sequence, Int32Array.from(prompt.slice(reused)), {
-      ...this.sampling,
-      seed,
-    });
+    this.#last = this.#accepted(
+      await this.model.step(this.sequence, Int32Array.from(prompt.slice(reused)), { ...(await this.#sampling()), seed }),
+    );
     this.evaluated = [...prompt];
     return [this.#last];
   }
 
   async next(): Promise<number[]> {
     const fed = this.#last;
-    this.#last = await this.batcher.step(this.sequence, fed, this.sampling);
+    this.#last = this.#accepted(await this.batcher.step(this.sequence, fed, await this.#sampling()));
     this.evaluated.push(fed);
     return [this.#last];
+  }
+
+  async #sampling(): Promise<NativeSampling> {
+    return this.constraint ? { ...this.sampling, allowed: await this.constraint.allowed() } : this.sampling;
+  }
+
+  #accepted(token: number): number {
+    this.constraint?.accept(token);
+    return token;
   }
 }

@@ -9,11 +9,12 @@ export interface ModelStream {
 }
 
 /**
- * Acquires `name`, starts a generation with `start(provider)` and hands back the parts.
+ * Acquires `name`, starts a generation with `start(provider)` and waits for its first part.
  * Everything that can fail before the first token (unknown model, queue full, load
- * failure, a prompt that does not fit) rejects here, so a server can still answer with
- * a proper status code. The lease is released exactly once, with the error if any, so a
- * fatal provider error marks the model broken.
+ * failure, a prompt that does not fit, a schema the grammar engine refuses) rejects here,
+ * so a server can still answer with a proper status code before it commits to a stream —
+ * as llama-server and Ollama do. The lease is released exactly once, with the error if
+ * any, so a fatal provider error marks the model broken.
  */
 export async function openModelStream(
   router: ModelRouter,
@@ -29,7 +30,21 @@ export async function openModelStream(
     lease.release({ error });
     throw error;
   }
-  return { lease, parts: releasing(parts, lease, router) };
+  const released = releasing(parts, lease, router);
+  // The generator releases the lease itself when this first step throws.
+  const first = await released.next();
+  return { lease, parts: resumed(first, released) };
+}
+
+/** `rest` with its already-taken first step put back in front; stopping early still ends `rest`. */
+async function* resumed<T>(first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
 }
 
 async function* releasing(parts: AsyncIterable<StreamPart>, lease: ModelLease, router: ModelRouter): AsyncGenerator<StreamPart> {

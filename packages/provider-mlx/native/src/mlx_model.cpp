@@ -200,6 +200,8 @@ StepOptions stepOptions(Napi::Env env, const Napi::Value& value) {
   result.params.min_p = floatField(options, "minP", 0.0f);
   result.params.repetition_penalty = floatField(options, "repetitionPenalty", 1.0f);
   result.params.repetition_context_size = intField(options, "repetitionContextSize", 20);
+  Napi::Value allowed = options.Get("allowed");
+  if (!allowed.IsUndefined()) result.params.allowed = tokensOf(allowed);
   Napi::Value seed = options.Get("seed");
   result.reseed = seed.IsNumber();
   if (result.reseed) result.seed = static_cast<uint64_t>(seed.As<Napi::Number>().Int64Value());

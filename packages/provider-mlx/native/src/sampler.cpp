@@ -2,12 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace heylook {
 
 int Sampler::sample(std::vector<float> logits, const SamplingParams& params, const std::vector<int>& history) {
   const int vocab = static_cast<int>(logits.size());
+  if (!params.allowed.empty()) {
+    // Ids past the mask (the head's padding beyond the tokenizer) are never allowed.
+    const int masked = std::min(vocab, static_cast<int>(params.allowed.size()) * 32);
+    for (int token = 0; token < vocab; ++token) {
+      const bool allowed = token < masked && ((static_cast<uint32_t>(params.allowed[token >> 5]) >> (token & 31)) & 1u);
+      if (!allowed) logits[token] = -std::numeric_limits<float>::infinity();
+    }
+  }
   if (params.repetition_penalty != 1.0f && params.repetition_context_size > 0) {
     const size_t start = history.size() > static_cast<size_t>(params.repetition_context_size)
                              ? history.size() - params.repetition_context_size

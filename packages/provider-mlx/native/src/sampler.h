@@ -13,6 +13,8 @@ struct SamplingParams {
   float min_p = 0.0f;
   float repetition_penalty = 1.0f;
   int repetition_context_size = 20;
+  // Tokens a grammar allows next, one bit per token id (bit i%32 of word i/32); empty = all.
+  std::vector<int32_t> allowed;
 };
 
 /** Picks the next token from logits on the CPU; deterministic for a given seed. */
