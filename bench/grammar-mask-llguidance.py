@@ -131,8 +131,8 @@ def main():
     tokenizer = llguidance.LLTokenizer(wrapper)
     results = {}
     walks = {}
-    for name, spec in job["grammars"].items():
-        grammar = llguidance.LLMatcher.grammar_from_json_schema(spec["schema"])
+    for name, schema in job["grammars"].items():
+        grammar = llguidance.LLMatcher.grammar_from_json_schema(schema)
         compile_times = []
         for _ in range(SETUP_ROUNDS):
             matcher, milliseconds = timed_ms(lambda: llguidance.LLMatcher(tokenizer, grammar, log_level=0))
