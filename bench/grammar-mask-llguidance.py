@@ -16,8 +16,9 @@ import numpy
 
 class GreedyTokenizer:
     """The tokenizer llguidance's TokenizerWrapper expects: token bytes (special tokens marked
-    with a leading 0xff, as llguidance's own llama.cpp adapter does) and an encode function; it
-    only encodes to tokenize grammar literals, so greedy longest match is enough."""
+    with a leading 0xff, as llguidance's own llama.cpp adapter does) and an encode function.
+    llguidance encodes the text a grammar forces with it and allows only that tokenization there;
+    greedy longest match stands in for the model's tokenizer (see bench/GRAMMAR.md)."""
 
     def __init__(self, tokens, byte_fallback, eos):
         self.tokens = [b"\xff" + token["special"].encode() if isinstance(token, dict) else bytes.fromhex(token) for token in tokens]
@@ -42,7 +43,10 @@ class GreedyTokenizer:
         ids = []
         at = 0
         while at < len(text):
-            length, index = next(self.candidates(text, at))
+            choice = next(self.candidates(text, at), None)
+            if choice is None:
+                raise ValueError(f"no token holds byte {text[at]}")
+            length, index = choice
             ids.append(index)
             at += length
         return ids
@@ -65,7 +69,7 @@ def timed_ms(work):
 def summary(samples):
     ordered = sorted(samples)
     at = lambda fraction: ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-    return {"min": ordered[0], "median": at(0.5), "p95": at(0.95), "max": ordered[-1], "mean": statistics.fmean(samples)}
+    return {"min": ordered[0], "median": at(0.5), "p95": at(0.95), "max": ordered[-1]}
 
 
 class Mask:

@@ -89,6 +89,12 @@ function byteLevelDecoder() {
   return decoder;
 }
 
+function byteOf(decoder, character, id) {
+  const byte = decoder.get(character);
+  if (byte === undefined) throw new Error(`token ${id} holds ${JSON.stringify(character)}, which is not in the byte-level alphabet`);
+  return byte;
+}
+
 const tokenType = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 };
 
 /**
@@ -105,12 +111,12 @@ async function loadVocabulary(name, file) {
     const type = types[id];
     const looksSpecial = type === tokenType.userDefined && /^<.*>$/s.test(token);
     if (type === tokenType.control || type === tokenType.unknown || type === tokenType.unused || looksSpecial) return null;
-    if (vocabType === 'byte_level') return Buffer.from([...token].map((character) => decoder.get(character) ?? 0));
+    if (vocabType === 'byte_level') return Buffer.from([...token].map((character) => byteOf(decoder, character, id)));
     if (type === tokenType.byte) return Buffer.from([Number.parseInt(token.slice(3, 5), 16)]);
     return Buffer.from(token.replaceAll('\u2581', ' '), 'utf8');
   });
   const encoded = tokens.map((token, id) => (bytes[id] === null ? '' : token));
-  return { name, file, vocabType, size: tokens.length, tokens, encoded, bytes, eos: metadata['tokenizer.ggml.eos_token_id'] };
+  return { name, vocabType, size: tokens.length, tokens, encoded, bytes, eos: metadata['tokenizer.ggml.eos_token_id'] };
 }
 
 const microseconds = (from) => (performance.now() - from) * 1000;
@@ -118,7 +124,7 @@ const microseconds = (from) => (performance.now() - from) * 1000;
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (fraction) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
-  return { min: sorted[0], median: at(0.5), p95: at(0.95), max: sorted.at(-1), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
+  return { min: sorted[0], median: at(0.5), p95: at(0.95), max: sorted.at(-1) };
 }
 
 async function timed(work) {
