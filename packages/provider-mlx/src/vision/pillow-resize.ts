@@ -1,0 +1,167 @@
+import type { RgbImage } from './rgb-image.js';
+
+/**
+ * Resizes an 8-bit RGB image the way Pillow's `Image.resize` does, so that pixel values equal what
+ * Hugging Face's PIL-backed image processors (and mlx-vlm, which uses them) feed the model. Pillow
+ * resamples with a separable convolution: a horizontal pass into an 8-bit intermediate image, then
+ * a vertical pass. Each output pixel's filter is stretched by the downscale factor (antialiasing),
+ * its weights are normalised to sum to one and then turned into fixed-point integers, and every
+ * pass rounds and clamps to 0..255. Matching those integer steps, not only the filter shape, is
+ * what makes the result byte-identical; libvips (sharp) uses other kernels, so it is not used here.
+ */
+export type ResampleFilter = 'bilinear' | 'bicubic' | 'lanczos';
+
+interface Filter {
+  weight: (x: number) => number;
+  support: number;
+}
+
+const filters: Record<ResampleFilter, Filter> = {
+  bilinear: {
+    support: 1,
+    weight: (x) => {
+      const distance = Math.abs(x);
+      return distance < 1 ? 1 - distance : 0;
+    },
+  },
+  // Keys' cubic convolution with a = -0.5, written in the same operation order as Pillow.
+  bicubic: {
+    support: 2,
+    weight: (x) => {
+      const a = -0.5;
+      const distance = Math.abs(x);
+      if (distance < 1) return ((a + 2) * distance - (a + 3)) * distance * distance + 1;
+      if (distance < 2) return (((distance - 5) * distance + 8) * distance - 4) * a;
+      return 0;
+    },
+  },
+  lanczos: {
+    support: 3,
+    weight: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0),
+  },
+};
+
+function sinc(x: number): number {
+  if (x === 0) return 1;
+  const angle = x * Math.PI;
+  return Math.sin(angle) / angle;
+}
+
+/** Fractional bits of the fixed-point weights: 32-bit sums of 8-bit pixels with room for overshoot. */
+const precisionBits = 32 - 8 - 2;
+
+/** Per output pixel: the first input index, how many inputs it reads, and their fixed-point weights (`size` slots each). */
+interface Coefficients {
+  first: Int32Array;
+  count: Int32Array;
+  weights: Int32Array;
+  size: number;
+}
+
+function coefficients(inputSize: number, outputSize: number, filter: Filter): Coefficients {
+  const scale = inputSize / outputSize;
+  const filterScale = Math.max(scale, 1);
+  const support = filter.support * filterScale;
+  const size = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(outputSize);
+  const count = new Int32Array(outputSize);
+  const weights = new Int32Array(outputSize * size);
+  const raw = new Float64Array(size);
+  const inverseScale = 1 / filterScale;
+  for (let output = 0; output < outputSize; output++) {
+    const center = (output + 0.5) * scale;
+    // Pillow truncates toward zero here (a C int cast); negative starts are clamped to 0 either way.
+    const start = Math.max(Math.trunc(center - support + 0.5), 0);
+    const end = Math.min(Math.trunc(center + support + 0.5), inputSize);
+    let total = 0;
+    for (let index = 0; index < end - start; index++) {
+      raw[index] = filter.weight((index + start - center + 0.5) * inverseScale);
+      total += raw[index]!;
+    }
+    for (let index = 0; index < end - start; index++) {
+      const weight = total === 0 ? raw[index]! : raw[index]! / total;
+      weights[output * size + index] = Math.trunc(weight < 0 ? weight * (1 << precisionBits) - 0.5 : weight * (1 << precisionBits) + 0.5);
+    }
+    first[output] = start;
+    count[output] = end - start;
+  }
+  return { first, count, weights, size };
+}
+
+/** Rounds a fixed-point sum back to a byte, clamped to 0..255. */
+function toByte(sum: number): number {
+  const value = sum >> precisionBits;
+  return value < 0 ? 0 : value > 255 ? 255 : value;
+}
+
+const half = 1 << (precisionBits - 1);
+
+export function pillowResize(image: RgbImage, width: number, height: number, filterName: ResampleFilter): RgbImage {
+  if (width === image.width && height === image.height) return { width, height, data: image.data.slice() };
+  const filter = filters[filterName];
+  const vertical = coefficients(image.height, height, filter);
+  let source = image;
+  if (width !== image.width) {
+    // Like Pillow, the horizontal pass only computes the source rows the vertical pass reads.
+    const firstRow = vertical.first[0]!;
+    const lastRow = vertical.first[height - 1]! + vertical.count[height - 1]!;
+    source = resizeRows(image, width, firstRow, lastRow, coefficients(image.width, width, filter));
+    if (height === image.height) return source;
+    for (let row = 0; row < height; row++) vertical.first[row]! -= firstRow;
+  }
+  return resizeColumns(source, height, vertical);
+}
+
+function resizeRows(image: RgbImage, width: number, firstRow: number, lastRow: number, horizontal: Coefficients): RgbImage {
+  const rows = lastRow - firstRow;
+  const data = new Uint8Array(width * rows * 3);
+  const { first, count, weights, size } = horizontal;
+  for (let row = 0; row < rows; row++) {
+    const rowStart = (row + firstRow) * image.width * 3;
+    for (let column = 0; column < width; column++) {
+      let red = half;
+      let green = half;
+      let blue = half;
+      const weightStart = column * size;
+      let pixel = rowStart + first[column]! * 3;
+      for (let tap = 0; tap < count[column]!; tap++, pixel += 3) {
+        const weight = weights[weightStart + tap]!;
+        red += image.data[pixel]! * weight;
+        green += image.data[pixel + 1]! * weight;
+        blue += image.data[pixel + 2]! * weight;
+      }
+      const out = (row * width + column) * 3;
+      data[out] = toByte(red);
+      data[out + 1] = toByte(green);
+      data[out + 2] = toByte(blue);
+    }
+  }
+  return { width, height: rows, data };
+}
+
+function resizeColumns(image: RgbImage, height: number, vertical: Coefficients): RgbImage {
+  const { width } = image;
+  const stride = width * 3;
+  const data = new Uint8Array(width * height * 3);
+  const { first, count, weights, size } = vertical;
+  for (let row = 0; row < height; row++) {
+    const weightStart = row * size;
+    for (let column = 0; column < width; column++) {
+      let red = half;
+      let green = half;
+      let blue = half;
+      let pixel = first[row]! * stride + column * 3;
+      for (let tap = 0; tap < count[row]!; tap++, pixel += stride) {
+        const weight = weights[weightStart + tap]!;
+        red += image.data[pixel]! * weight;
+        green += image.data[pixel + 1]! * weight;
+        blue += image.data[pixel + 2]! * weight;
+      }
+      const out = (row * width + column) * 3;
+      data[out] = toByte(red);
+      data[out + 1] = toByte(green);
+      data[out + 2] = toByte(blue);
+    }
+  }
+  return { width, height, data };
+}
