@@ -7,6 +7,8 @@ Reads a JSON list of jobs on stdin and prints a JSON list of answers, one per jo
       {"shape": [...], "image_grid_thw": [t, h, w] or null, "processor": class name}
   {"op": "decode", "image": "a.jpg", "output": "a.rgb"}
       writes the image as Pillow decodes it (RGB bytes, row-major) to `output`; answers {"width", "height"}
+  {"op": "resize", "image": "a.png", "width": w, "height": h, "filter": "bicubic", "output": "a.rgb"}
+      writes Pillow's Image.resize of the image (RGB bytes) to `output`; answers {}
 Run with PYTHONPATH set to the folder bench/install-vision-reference.mjs installs into.
 """
 import json
@@ -27,6 +29,7 @@ def load_image(path):
 
 
 processors = {}
+filters = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS}
 
 
 def processor_for(config):
@@ -44,6 +47,11 @@ def run(job):
         image = load_image(job["image"]).convert("RGB")
         np.asarray(image, dtype=np.uint8).tofile(job["output"])
         return {"width": image.width, "height": image.height}
+    if job["op"] == "resize":
+        image = load_image(job["image"]).convert("RGB")
+        resized = image.resize((job["width"], job["height"]), filters[job["filter"]])
+        np.asarray(resized, dtype=np.uint8).tofile(job["output"])
+        return {}
     processor = processor_for(job["config"])
     result = processor(images=[load_image(job["image"])], return_tensors="np")
     pixels = np.asarray(result["pixel_values"], dtype=np.float32)

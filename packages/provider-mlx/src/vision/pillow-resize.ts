@@ -8,6 +8,7 @@ import type { RgbImage } from './rgb-image.js';
  * its weights are normalised to sum to one and then turned into fixed-point integers, and every
  * pass rounds and clamps to 0..255. Matching those integer steps, not only the filter shape, is
  * what makes the result byte-identical; libvips (sharp) uses other kernels, so it is not used here.
+ * Matches Pillow 13 (the pass order below is new in 13; older versions always go horizontal first).
  */
 export type ResampleFilter = 'bilinear' | 'bicubic' | 'lanczos';
 
@@ -99,17 +100,20 @@ const half = 1 << (precisionBits - 1);
 export function pillowResize(image: RgbImage, width: number, height: number, filterName: ResampleFilter): RgbImage {
   if (width === image.width && height === image.height) return { width, height, data: image.data.slice() };
   const filter = filters[filterName];
-  const vertical = coefficients(image.height, height, filter);
-  let source = image;
-  if (width !== image.width) {
-    // Like Pillow, the horizontal pass only computes the source rows the vertical pass reads.
-    const firstRow = vertical.first[0]!;
-    const lastRow = vertical.first[height - 1]! + vertical.count[height - 1]!;
-    source = resizeRows(image, width, firstRow, lastRow, coefficients(image.width, width, filter));
-    if (height === image.height) return source;
-    for (let row = 0; row < height; row++) vertical.first[row]! -= firstRow;
+  const horizontal = width === image.width ? undefined : coefficients(image.width, width, filter);
+  const vertical = height === image.height ? undefined : coefficients(image.height, height, filter);
+  if (!horizontal) return resizeColumns(image, height, vertical!);
+  if (!vertical) return resizeRows(image, width, 0, image.height, horizontal);
+  // Pillow 13 runs the vertical pass first when the height shrinks by more than twice as many
+  // pixels as the width does; the order changes the 8-bit intermediate, so it must match.
+  if (height < image.height && image.height - height > (image.width - width) * 2) {
+    return resizeRows(resizeColumns(image, height, vertical), width, 0, height, horizontal);
   }
-  return resizeColumns(source, height, vertical);
+  // Otherwise horizontal first, computing only the source rows the vertical pass reads.
+  const firstRow = vertical.first[0]!;
+  const lastRow = vertical.first[height - 1]! + vertical.count[height - 1]!;
+  for (let row = 0; row < height; row++) vertical.first[row] = vertical.first[row]! - firstRow;
+  return resizeColumns(resizeRows(image, width, firstRow, lastRow, horizontal), height, vertical);
 }
 
 function resizeRows(image: RgbImage, width: number, firstRow: number, lastRow: number, horizontal: Coefficients): RgbImage {
