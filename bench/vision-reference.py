@@ -4,7 +4,8 @@ image processors on their PIL/numpy backend (the backend mlx-vlm gets without to
 Reads a JSON list of jobs on stdin and prints a JSON list of answers, one per job:
   {"op": "process", "config": {...preprocessor_config.json...}, "image": "a.png", "output": "a.f32"}
       writes pixel_values as raw little-endian float32 to `output`; answers
-      {"shape": [...], "image_grid_thw": [t, h, w] or null, "processor": class name}
+      {"shape": [...], "image_grid_thw": [t, h, w] or null, "processor": class name}; with "repeat": n it
+      also answers "milliseconds", the median time of n calls on the already loaded image
   {"op": "decode", "image": "a.jpg", "output": "a.rgb"}
       writes the image as Pillow decodes it (RGB bytes, row-major) to `output`; answers {"width", "height"}
   {"op": "resize", "image": "a.png", "width": w, "height": h, "filter": "bicubic", "output": "a.rgb"}
@@ -13,8 +14,10 @@ Run with PYTHONPATH set to the folder bench/install-vision-reference.mjs install
 """
 import json
 import os
+import statistics
 import sys
 import tempfile
+import time
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -53,7 +56,12 @@ def run(job):
         np.asarray(resized, dtype=np.uint8).tofile(job["output"])
         return {}
     processor = processor_for(job["config"])
-    result = processor(images=[load_image(job["image"])], return_tensors="np")
+    image = load_image(job["image"])
+    times = []
+    for _ in range(job.get("repeat", 1)):
+        start = time.perf_counter()
+        result = processor(images=[image], return_tensors="np")
+        times.append((time.perf_counter() - start) * 1000)
     pixels = np.asarray(result["pixel_values"], dtype=np.float32)
     pixels.astype("<f4").tofile(job["output"])
     grid = result.get("image_grid_thw")
@@ -61,6 +69,7 @@ def run(job):
         "shape": list(pixels.shape),
         "image_grid_thw": None if grid is None else [int(value) for value in np.asarray(grid)[0]],
         "processor": type(processor).__name__,
+        "milliseconds": statistics.median(times),
     }
 
 

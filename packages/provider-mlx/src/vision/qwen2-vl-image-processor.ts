@@ -35,7 +35,7 @@ export function processQwen2Vl(settings: Qwen2VlSettings, image: RgbImage): Pixe
         for (let innerColumn = 0; innerColumn < mergeSize; innerColumn++, row++) {
           const top = (blockRow * mergeSize + innerRow) * patchSize;
           const left = (blockColumn * mergeSize + innerColumn) * patchSize;
-          writePatch(resized, lookup, top, left, patchSize, temporalPatchSize, data.subarray(row * rowLength, (row + 1) * rowLength));
+          writePatch(resized, lookup, top, left, patchSize, temporalPatchSize, data, row * rowLength);
         }
       }
     }
@@ -43,16 +43,20 @@ export function processQwen2Vl(settings: Qwen2VlSettings, image: RgbImage): Pixe
   return { data, shape: [gridHeight * gridWidth, rowLength], imageGridThw: [1, gridHeight, gridWidth] };
 }
 
-function writePatch(image: RgbImage, lookup: Float32Array, top: number, left: number, patchSize: number, temporalPatchSize: number, out: Float32Array): void {
+function writePatch(image: RgbImage, lookup: Float32Array, top: number, left: number, patchSize: number, temporalPatchSize: number, out: Float32Array, offset: number): void {
   const patchArea = patchSize * patchSize;
+  const pixels = image.data;
   for (let channel = 0; channel < 3; channel++) {
-    const first = channel * temporalPatchSize * patchArea;
+    const first = offset + channel * temporalPatchSize * patchArea;
+    const table = channel * 256;
     for (let y = 0; y < patchSize; y++) {
-      for (let x = 0; x < patchSize; x++) {
-        out[first + y * patchSize + x] = lookup[channel * 256 + image.data[((top + y) * image.width + left + x) * 3 + channel]!]!;
+      let pixel = ((top + y) * image.width + left) * 3 + channel;
+      let at = first + y * patchSize;
+      for (let x = 0; x < patchSize; x++, pixel += 3, at++) {
+        const value = lookup[table + pixels[pixel]!]!;
+        for (let copy = 0; copy < temporalPatchSize; copy++) out[at + copy * patchArea] = value;
       }
     }
-    for (let copy = 1; copy < temporalPatchSize; copy++) out.copyWithin(first + copy * patchArea, first, first + patchArea);
   }
 }
 
