@@ -1,15 +1,6 @@
 import type { RgbImage } from './rgb-image.js';
 
-/**
- * Resizes an 8-bit RGB image the way Pillow's `Image.resize` does, so that pixel values equal what
- * Hugging Face's PIL-backed image processors (and mlx-vlm, which uses them) feed the model. Pillow
- * resamples with a separable convolution: a horizontal pass into an 8-bit intermediate image, then
- * a vertical pass. Each output pixel's filter is stretched by the downscale factor (antialiasing),
- * its weights are normalised to sum to one and then turned into fixed-point integers, and every
- * pass rounds and clamps to 0..255. Matching those integer steps, not only the filter shape, is
- * what makes the result byte-identical; libvips (sharp) uses other kernels, so it is not used here.
- * Matches Pillow 13 (the pass order below is new in 13; older versions always go horizontal first).
- */
+/** The PIL filters Hugging Face preprocessor configs use (resample 2, 3 and 1). */
 export type ResampleFilter = 'bilinear' | 'bicubic' | 'lanczos';
 
 interface Filter {
@@ -100,6 +91,16 @@ function toByte(sum: number): number {
 
 const half = 1 << (precisionBits - 1);
 
+/**
+ * Resizes an 8-bit RGB image the way Pillow's `Image.resize` does, so that pixel values equal what
+ * Hugging Face's PIL-backed image processors (and mlx-vlm, which uses them) feed the model. Pillow
+ * resamples with a separable convolution, one pass per axis through an 8-bit intermediate image.
+ * Each output pixel's filter is stretched by the downscale factor (antialiasing), its weights are
+ * normalised to sum to one and then turned into fixed-point integers, and every pass rounds and
+ * clamps to 0..255. Matching those integer steps and the pass order, not only the filter shape, is
+ * what makes the result byte-identical; libvips (sharp) uses other kernels, so it is not used here.
+ * The pass order follows Pillow 13 (older versions always went horizontal first).
+ */
 export function pillowResize(image: RgbImage, width: number, height: number, filterName: ResampleFilter): RgbImage {
   if (width === image.width && height === image.height) return { width, height, data: image.data.slice() };
   const filter = filters[filterName];
