@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readGgufHeader } from '../packages/core/dist/index.js';
-import { xgrammar } from '../packages/provider-mlx/dist/grammar/xgrammar.js';
+import { loadXgrammar } from '../packages/provider-mlx/dist/grammar/xgrammar.js';
 import { installGrammarBench } from './install-grammar-bench.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -167,7 +167,7 @@ async function walkXgrammar(module, compiled, walk, eos) {
 }
 
 async function benchXgrammar(vocabulary, walks) {
-  const module = xgrammar();
+  const module = loadXgrammar();
   const infoTimes = [];
   let info;
   for (let round = 0; round < setupRounds; round++) {

@@ -12,6 +12,8 @@ npx -y pnpm@10 install --frozen-lockfile
 npx -y pnpm@10 run build:native
 # Python mlx-lm on the same wheel, the reference provider-mlx's agreement tests compare with (cached outside the repo).
 node bench/install-mlx-lm.mjs
+# transformers + Pillow (no torch), the reference provider-mlx's image preprocessing is compared with.
+node bench/install-vision-reference.mjs
 npx -y pnpm@10 run build
 # llama.cpp's llama-server and rpc-server for provider-llama-server's tests, from the source
 # node-llama-cpp ships (offline), cached by release tag outside the repo: 5.6 min on two idle
