@@ -189,6 +189,28 @@ export function runProviderConformance(options: ConformanceOptions): void {
       if (model.countTokens) expect(await model.countTokens(prompt), rule('tokenize', 'countTokens(text) must equal tokenize(text).length')).toBe(tokens.length);
     });
 
+    it('answers JSON of the schema when it declares jsonSchema', async () => {
+      if (!model.capabilities.jsonSchema) return;
+      const schema = { type: 'object', properties: { done: { type: 'boolean' }, count: { type: 'integer', minimum: 0, maximum: 99 } }, required: ['done', 'count'] };
+      const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], responseFormat: { type: 'json-schema', schema }, maxTokens: 128, temperature: 0 }));
+      const finish = expectWellFormed(parts, 128);
+      const jsonRule = rule('jsonSchema', 'constrain the output to the schema (a grammar or token mask), so an answer that finishes with stop parses and matches it');
+      expect(finish.reason, jsonRule).toBe('stop');
+      const value = JSON.parse(text(parts)) as { done?: unknown; count?: unknown };
+      expect(typeof value.done === 'boolean' && Number.isInteger(value.count), jsonRule).toBe(true);
+    });
+
+    it('calls the tool tool_choice names when it declares tools', async () => {
+      if (!model.capabilities.tools) return;
+      const tool = { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string', maxLength: 8 } }, required: ['zone'] } };
+      const parts = await read(model.chat({ messages: [{ role: 'user', content: prompt }], tools: [tool], toolChoice: { name: 'get_time' }, maxTokens: 128, temperature: 0 }));
+      const toolRule = rule('tools', "for a forced tool_choice, constrain the output to a call of that tool and yield a { type: 'tool-call' } part; finish with reason 'tool-calls'");
+      expect(expectWellFormed(parts, 128).reason, toolRule).toBe('tool-calls');
+      const calls = parts.filter((part) => part.type === 'tool-call');
+      expect(calls.map((call) => call.name), toolRule).toEqual(['get_time']);
+      expect(typeof (JSON.parse(calls[0]!.arguments) as { zone?: unknown }).zone, toolRule).toBe('string');
+    });
+
     it('rejects what it cannot do with coded errors, not crashes', async () => {
       const attempts: (() => unknown)[] = [];
       if (!model.capabilities.vision) {

@@ -27,6 +27,8 @@ export const fakeProviderConfigSchema = z.object({
   crash_on: z.string().optional(),
   size_bytes: z.number().int().nonnegative().optional(),
   max_parallel: z.number().int().positive().default(4),
+  /** Declare tools and JSON schemas (the fake scripts tool calls with `tool_call`; it does not constrain its output). */
+  structured_output: z.boolean().default(true),
   /** Declare the logprobs capability and attach made-up log-probabilities to each token. */
   logprobs: z.boolean().default(false),
   embedding_dimensions: z.number().int().positive().default(8),
@@ -71,8 +73,8 @@ export class FakeProvider extends BaseProvider<FakeProviderConfig> {
       complete: true,
       embed: true,
       tokenize: true,
-      tools: true,
-      jsonSchema: true,
+      tools: config.structured_output,
+      jsonSchema: config.structured_output,
       vision: false,
       logprobs: config.logprobs,
       maxParallel: config.max_parallel,
