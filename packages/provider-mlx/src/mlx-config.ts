@@ -26,8 +26,10 @@ export const mlxConfigSchema = z.object({
   /** Ends generation when the model emits BOS, as llama2.c-style models do (see the gguf provider). */
   stop_on_bos: z.boolean().default(true),
   stop: z.array(z.string()).default([]),
-  vision: z
-    .literal(false, { message: 'vision models are not supported by the mlx provider yet; set vision: false' })
-    .default(false),
+  /** Images are read when the folder has a vision tower (LLaVA, Gemma 3); false serves the language model alone. */
+  vision: z.boolean().optional(),
+  /** Largest image accepted, encoded (bytes) and decoded (pixels): larger ones get a 413. */
+  max_image_bytes: z.number().int().positive().default(20 * 1024 * 1024),
+  max_image_pixels: z.number().int().positive().default(32 * 1024 * 1024),
 });
 export type MlxConfig = z.infer<typeof mlxConfigSchema>;

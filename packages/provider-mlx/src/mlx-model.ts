@@ -15,6 +15,7 @@ import {
   type FinishReason,
   type GenerateCallOptions,
   type GenerationOptions,
+  type ImagePart,
   type LoadOptions,
   type ModelInfo,
   type ProviderCapabilities,
@@ -29,9 +30,24 @@ import { chatGrammarOf, completionGrammarOf, isConstrained, type RequestGrammar 
 import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
 import { SpeculativeDecoder } from './speculative-decoder.js';
 import { StepDecoder, type TokenDecoder } from './token-decoder.js';
-import { nativeAddon, type NativeModel, type NativeSampling } from './native-binding.js';
+import { visionOf } from './mlx-vision-config.js';
+import { nativeAddon, type NativeImages, type NativeModel, type NativeSampling } from './native-binding.js';
+import { ImageEncoder } from './vision/image-encoder.js';
+import { expandImagePlaceholders, imageSpans, reuseKeys, type ImagePromptSpec, type ImageSpan } from './vision/image-prompt.js';
+import { ImageProcessor } from './vision/image-processor.js';
 
 type ChatOutput = ReturnType<typeof chatOutputFor>;
+
+/** What shapes one generation beyond its prompt. */
+interface GenerationShape {
+  /** Return the prompt + generated ids as `context` (raw completions). */
+  returnContext?: boolean;
+  /** Chat output: reasoning and tool calls split off. */
+  output?: ChatOutput;
+  grammar?: RequestGrammar;
+  /** The prompt's images and where their rows are. */
+  images?: { parts: ImagePart[]; spans: ImageSpan[] };
+}
 
 interface Slot {
   id: number;
@@ -52,6 +68,8 @@ interface Loaded {
   grammar?: Promise<GrammarVocabulary>;
   /** The logit count (the vocabulary a grammar's mask covers). */
   vocabSize: number;
+  /** A vision model's image prompt facts and its image encoder. */
+  vision?: { spec: ImagePromptSpec; encoder: ImageEncoder };
 }
 
 /** Special tokens the output parsers read, so they survive decoding and may appear in constrained output. */
@@ -93,6 +111,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       throw new HeylookError(errorCodes.invalidModelFile, `MLX could not load ${dir}: ${(error as Error).message}`, { cause: error, param: 'model_path' });
     }
     const draft = this.config.draft_model_path ? await this.#loadDraft(config.raw.vocab_size) : undefined;
+    const vision = await this.#loadVision(native, config.raw);
     const tokenizer = await MlxTokenizer.load(dir, config.raw);
     const chatFormat = chatFormatOf(tokenizer.templateText, (text) => tokenizer.tokenId(text) !== undefined);
     tokenizer.keepSpecialTokens(markerTokens);
@@ -108,7 +127,9 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       slots: new PrefixSlotPool(slots, (slot) => (this.#cacheType() === 'rotating' ? [] : slot.tokens)),
       contextLength: config.contextLength,
       vocabSize: config.raw.vocab_size ?? 0,
+      ...(vision ? { vision } : {}),
     };
+    this.capabilities.vision = vision !== undefined;
     options.onProgress?.({ fraction: 1 });
   }
 
@@ -147,6 +168,14 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return {};
   }
 
+  /** The image side of a vision model folder, unless the config turns it off. */
+  async #loadVision(native: NativeModel, raw: object): Promise<Loaded['vision']> {
+    const spec = this.config.vision === false ? undefined : visionOf(raw as Record<string, unknown>);
+    if (!spec) return undefined;
+    const limits = { maxBytes: this.config.max_image_bytes, maxPixels: this.config.max_image_pixels };
+    return { spec, encoder: new ImageEncoder(native, await ImageProcessor.fromFolder(this.modelPath), limits) };
+  }
+
   async #loadDraft(vocabSize: number | undefined): Promise<NativeModel> {
     const dir = path.resolve(this.context.baseDir, this.config.draft_model_path!);
     const config = await readModelConfig(dir);
@@ -169,7 +198,13 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const prompt = loaded.tokenizer.chatText(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) });
     const output = chatOutputFor(loaded.chatFormat, prompt, tools !== undefined);
     const grammar = chatGrammarOf(request, loaded.chatFormat, prompt);
-    return this.#stream(loaded, loaded.tokenizer.encode(prompt, !loaded.tokenizer.hasChatTemplate), request, options, false, output, grammar);
+    const images = request.messages.flatMap((message) => (message.role === 'user' && typeof message.content !== 'string' ? message.content : [])).filter((part) => part.type === 'image');
+    if (images.length === 0) return this.#stream(loaded, loaded.tokenizer.encode(prompt, !loaded.tokenizer.hasChatTemplate), request, options, { output, grammar });
+    // assertCanChat let images through, so the model has a vision tower.
+    const { spec } = loaded.vision!;
+    const ids = loaded.tokenizer.encode(expandImagePlaceholders(prompt, spec, (id) => loaded.tokenizer.tokenText(id)), !loaded.tokenizer.hasChatTemplate);
+    const spans = imageSpans(ids, spec, images.map((image) => image.data));
+    return this.#stream(loaded, ids, request, options, { output, grammar, images: { parts: images, spans } });
   }
 
   /**
@@ -190,7 +225,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     }
     const prompt = request.context?.length ? [...request.context, ...loaded.tokenizer.encode(request.prompt, false)] : loaded.tokenizer.encode(request.prompt);
     if (prompt.length === 0 && loaded.tokenizer.bosId !== undefined) prompt.push(loaded.tokenizer.bosId);
-    return this.#stream(loaded, prompt, request, options, true, undefined, completionGrammarOf(request));
+    const grammar = completionGrammarOf(request);
+    return this.#stream(loaded, prompt, request, options, { returnContext: true, ...(grammar ? { grammar } : {}) });
   }
 
   override async embed(request: EmbedRequest): Promise<EmbedResult> {
@@ -249,9 +285,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     prompt: number[],
     request: GenerationOptions,
     options: GenerateCallOptions,
-    returnContext: boolean,
-    output?: ChatOutput,
-    grammar?: RequestGrammar,
+    shape: GenerationShape,
   ): AsyncIterable<StreamPart> {
     if (prompt.length >= loaded.contextLength) {
       throw new HeylookError(
@@ -260,7 +294,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, prompt, request, options, returnContext, output, grammar);
+    return this.#generate(loaded, prompt, request, options, shape);
   }
 
   /**
@@ -274,29 +308,33 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     prompt: number[],
     request: GenerationOptions,
     options: GenerateCallOptions,
-    returnContext: boolean,
-    output?: ChatOutput,
-    grammar?: RequestGrammar,
+    { returnContext, output, grammar, images }: GenerationShape,
   ): AsyncGenerator<StreamPart> {
     const parts = (text: string): StreamPart[] => (output ? output.push(text) : text ? [{ type: 'text-delta', text }] : []);
     const { signal } = options;
     const constraint = grammar && (await this.#vocabulary(loaded).then((vocabulary) => vocabulary.constraint(grammar.format, grammar.param)));
-    const lease = await loaded.slots.take(prompt, signal).catch((error: unknown) => {
+    // Reuse compares image rows by their picture's content, not by the image token they all share.
+    const keys = images ? reuseKeys(prompt, images.spans) : prompt;
+    const keyed = (evaluated: number[]) => (images ? [...keys, ...evaluated.slice(keys.length)] : evaluated);
+    const lease = await loaded.slots.take(keys, signal).catch((error: unknown) => {
       constraint?.dispose();
       throw error;
     });
     const { slot } = lease;
     const started = performance.now();
     try {
-      if (lease.reused < slot.tokens.length) {
-        await loaded.native.trim(slot.id, lease.reused);
-        await loaded.draft?.trim(slot.id, lease.reused);
+      // An image is evaluated whole (Gemma 3's rows attend to each other): reuse stops before one it would split.
+      const reused = images?.spans.find((span) => span.start < lease.reused && lease.reused < span.start + span.length)?.start ?? lease.reused;
+      if (reused < slot.tokens.length) {
+        await loaded.native.trim(slot.id, reused);
+        await loaded.draft?.trim(slot.id, reused);
       }
-      slot.tokens = slot.tokens.slice(0, lease.reused);
+      slot.tokens = slot.tokens.slice(0, reused);
+      const rows = images && (await this.#imageRows(loaded, images, reused, signal));
       const sampling = this.#sampling(request);
-      // A draft model's guesses can't be checked against a grammar: constrained answers decode step by step.
+      // A draft model's guesses can't be checked against a grammar, nor drafted over image rows: those decode step by step.
       const decoder: TokenDecoder =
-        loaded.draft && !constraint
+        loaded.draft && !constraint && !images
           ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
           : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling, constraint);
       const maxTokens = Math.min(request.maxTokens ?? this.config.max_tokens ?? Infinity, loaded.contextLength - prompt.length);
@@ -306,8 +344,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       const text = new IncrementalDecoder(loaded.tokenizer, prompt, output !== undefined);
       const generated: number[] = [];
 
-      let batch = await decoder.start(prompt, lease.reused, request.seed);
-      slot.tokens = decoder.evaluated;
+      let batch = await decoder.start(prompt, reused, request.seed, rows);
+      slot.tokens = keyed(decoder.evaluated);
       const firstTokenAt = performance.now();
       let reason: FinishReason | undefined;
       while (!reason) {
@@ -323,7 +361,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         }
         if (reason) break;
         batch = await decoder.next();
-        slot.tokens = decoder.evaluated;
+        slot.tokens = keyed(decoder.evaluated);
       }
       yield* parts(stops.flush());
       if (output) yield* output.flush();
@@ -336,7 +374,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         usage: {
           promptTokens: prompt.length,
           completionTokens: generated.length,
-          cachedPromptTokens: lease.reused,
+          cachedPromptTokens: reused,
           timings: { promptMs: firstTokenAt - started, generationMs: ended - firstTokenAt },
         },
         ...(returnContext ? { context: [...prompt, ...generated] } : {}),
@@ -353,6 +391,19 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       lease.release();
       constraint?.dispose();
     }
+  }
+
+  /** Feature rows for the images not already in the sequence's cache, with their offsets in the ids fed after `reused`. */
+  async #imageRows(loaded: Loaded, images: NonNullable<GenerationShape['images']>, reused: number, signal: AbortSignal | undefined): Promise<NativeImages | undefined> {
+    const offsets: number[] = [];
+    const features: Float32Array[] = [];
+    for (const [index, span] of images.spans.entries()) {
+      if (span.start < reused) continue;
+      signal?.throwIfAborted();
+      features.push(await loaded.vision!.encoder.features(images.parts[index]!, span.key));
+      offsets.push(span.start - reused);
+    }
+    return offsets.length ? { offsets: Int32Array.from(offsets), features } : undefined;
   }
 
   /** The model's vocabulary in the grammar engine (its first use reads tokenizer.json once more). */

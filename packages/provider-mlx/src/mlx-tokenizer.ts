@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ChatMessage, ToolDefinition } from '@heylook/core';
+import type { ChatMessage, ContentPart, ToolDefinition } from '@heylook/core';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 
@@ -83,6 +83,11 @@ export class MlxTokenizer {
     return shown.length ? this.tokenizer.decode(shown, { skip_special_tokens: false }) : '';
   }
 
+  /** The text of a token id (as the vocabulary spells it), if there is one. */
+  tokenText(id: number): string | undefined {
+    return this.tokenizer.id_to_token(id) ?? undefined;
+  }
+
   /** The id of a token given by its text, if the vocabulary has it as one token. */
   tokenId(text: string): number | undefined {
     return this.tokenizer.token_to_id(text) ?? undefined;
@@ -124,7 +129,10 @@ function contentText(content: ChatMessage['content']): string {
 
 /** A message as chat templates expect it (OpenAI's shape, as transformers passes it): tool calls with their arguments as an object. */
 function toTemplateMessage(message: ChatMessage): Record<string, unknown> {
-  const base = { role: message.role, content: contentText(message.content) };
+  // A message with images gets transformers' content list, where vision templates write their image placeholder.
+  const withImages = typeof message.content !== 'string' && message.content.some((part) => part.type === 'image');
+  const content = withImages ? (message.content as ContentPart[]).map((part) => (part.type === 'image' ? { type: 'image' } : part)) : contentText(message.content);
+  const base = { role: message.role, content };
   if (message.role === 'assistant') {
     return {
       ...base,

@@ -1,6 +1,6 @@
 import type { DecodeBatcher } from './decode-batcher.js';
 import type { TokenConstraint } from './grammar/token-constraint.js';
-import type { NativeModel, NativeSampling } from './native-binding.js';
+import type { NativeImages, NativeModel, NativeSampling } from './native-binding.js';
 
 /**
  * Produces tokens for one request on one sequence. `start` evaluates the prompt; every call
@@ -8,7 +8,8 @@ import type { NativeModel, NativeSampling } from './native-binding.js';
  * on the next call). `evaluated` is what the native sequence holds afterwards.
  */
 export interface TokenDecoder {
-  start(prompt: number[], reused: number, seed: number | undefined): Promise<number[]>;
+  /** `images`: feature rows for the prompt's image tokens, offsets counted from `reused`. */
+  start(prompt: number[], reused: number, seed: number | undefined, images?: NativeImages): Promise<number[]>;
   next(): Promise<number[]>;
   readonly evaluated: number[];
 }
@@ -29,10 +30,10 @@ export class StepDecoder implements TokenDecoder {
     private readonly constraint?: TokenConstraint,
   ) {}
 
-  async start(prompt: number[], reused: number, seed: number | undefined): Promise<number[]> {
-    this.#last = this.#accepted(
-      await this.model.step(this.sequence, Int32Array.from(prompt.slice(reused)), { ...(await this.#sampling()), seed }),
-    );
+  async start(prompt: number[], reused: number, seed: number | undefined, images?: NativeImages): Promise<number[]> {
+    const fed = Int32Array.from(prompt.slice(reused));
+    const sampling = { ...(await this.#sampling()), seed };
+    this.#last = this.#accepted(await (images ? this.model.step(this.sequence, fed, sampling, images) : this.model.step(this.sequence, fed, sampling)));
     this.evaluated = [...prompt];
     return [this.#last];
   }
