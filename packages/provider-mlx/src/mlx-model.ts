@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   abortError,
@@ -168,10 +169,13 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return {};
   }
 
-  /** The image side of a vision model folder, unless the config turns it off. */
+  /**
+   * The image side of a vision model folder (a vision tower in config.json and the image
+   * processor's preprocessor_config.json), unless the config turns it off.
+   */
   async #loadVision(native: NativeModel, raw: object): Promise<Loaded['vision']> {
     const spec = this.config.vision === false ? undefined : visionOf(raw as Record<string, unknown>);
-    if (!spec) return undefined;
+    if (!spec || !existsSync(path.join(this.modelPath, 'preprocessor_config.json'))) return undefined;
     const limits = { maxBytes: this.config.max_image_bytes, maxPixels: this.config.max_image_pixels };
     return { spec, encoder: new ImageEncoder(native, await ImageProcessor.fromFolder(this.modelPath), limits) };
   }
