@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   abortError,
@@ -7,7 +6,6 @@ import {
   errorCodes,
   HeylookError,
   isHeylookError,
-  PrefixSlotPool,
   StopMatcher,
   type ChatRequest,
   type CompletionRequest,
@@ -22,20 +20,17 @@ import {
   type ProviderCapabilities,
   type StreamPart,
 } from '@heylook/core';
-import { chatFormatOf, chatOutputFor, type MlxChatFormat } from './mlx-chat-format.js';
+import { chatOutputFor } from './mlx-chat-format.js';
 import type { MlxConfig } from './mlx-config.js';
-import { describeFolder, readModelConfig } from './mlx-folder.js';
-import { DecodeBatcher } from './decode-batcher.js';
+import { describeFolder } from './mlx-folder.js';
 import { GrammarVocabulary } from './grammar/grammar-vocabulary.js';
+import { loadMlxModel, markerTokens, type LoadedMlxModel as Loaded } from './mlx-load.js';
 import { chatGrammarOf, completionGrammarOf, isConstrained, type RequestGrammar } from './grammar/request-grammar.js';
 import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
 import { SpeculativeDecoder } from './speculative-decoder.js';
 import { StepDecoder, type TokenDecoder } from './token-decoder.js';
-import { visionOf } from './mlx-vision-config.js';
-import { nativeAddon, type NativeImages, type NativeModel, type NativeSampling } from './native-binding.js';
-import { ImageEncoder } from './vision/image-encoder.js';
-import { expandImagePlaceholders, imageSpans, reuseKeys, type ImagePromptSpec, type ImageSpan } from './vision/image-prompt.js';
-import { ImageProcessor } from './vision/image-processor.js';
+import type { NativeImages, NativeSampling } from './native-binding.js';
+import { expandImagePlaceholders, imageSpans, reuseKeys, type ImageSpan } from './vision/image-prompt.js';
 
 type ChatOutput = ReturnType<typeof chatOutputFor>;
 
@@ -49,32 +44,6 @@ interface GenerationShape {
   /** The prompt's images and where their rows are. */
   images?: { parts: ImagePart[]; spans: ImageSpan[] };
 }
-
-interface Slot {
-  id: number;
-  /** Ids the native sequence holds (evaluated), in order. */
-  tokens: number[];
-}
-
-interface Loaded {
-  native: NativeModel;
-  batcher: DecodeBatcher;
-  /** Draft model for speculative decoding, with sequences mirroring the main model's. */
-  draft?: NativeModel;
-  tokenizer: MlxTokenizer;
-  chatFormat: MlxChatFormat;
-  slots: PrefixSlotPool<Slot>;
-  contextLength: number;
-  /** The vocabulary in the grammar engine, made on the first constrained request. */
-  grammar?: Promise<GrammarVocabulary>;
-  /** The logit count (the vocabulary a grammar's mask covers). */
-  vocabSize: number;
-  /** A vision model's image prompt facts and its image encoder. */
-  vision?: { spec: ImagePromptSpec; encoder: ImageEncoder };
-}
-
-/** Special tokens the output parsers read, so they survive decoding and may appear in constrained output. */
-const markerTokens = ['[TOOL_CALLS]', '[ARGS]', '[CALL_ID]', '<|python_tag|>', '<tool_call>', '</tool_call>', '<think>', '</think>'];
 
 /** A model folder (config.json, safetensors, tokenizer.json) decoded by MLX in the native addon. */
 export class MlxModel extends BaseProvider<MlxConfig> {
@@ -101,36 +70,10 @@ export class MlxModel extends BaseProvider<MlxConfig> {
 
   async load(options: LoadOptions = {}): Promise<void> {
     if (this.#loaded) return;
-    const dir = this.modelPath;
-    const config = await readModelConfig(dir);
-    options.signal?.throwIfAborted();
-    const addon = nativeAddon();
-    const native = new addon.MlxModel(dir, { ...config.native, ...this.#cacheOptions(config.native) });
-    try {
-      await native.load();
-    } catch (error) {
-      throw new HeylookError(errorCodes.invalidModelFile, `MLX could not load ${dir}: ${(error as Error).message}`, { cause: error, param: 'model_path' });
-    }
-    const draft = this.config.draft_model_path ? await this.#loadDraft(config.raw.vocab_size) : undefined;
-    const vision = await this.#loadVision(native, config.raw);
-    const tokenizer = await MlxTokenizer.load(dir, config.raw);
-    const chatFormat = chatFormatOf(tokenizer.templateText, (text) => tokenizer.tokenId(text) !== undefined);
-    tokenizer.keepSpecialTokens(markerTokens);
-    this.capabilities.tools = chatFormat.toolCalls !== undefined;
-    const slots = Array.from({ length: this.config.parallel }, (_, index) => ({ id: index + 1, tokens: [] as number[] }));
-    this.#loaded = {
-      native,
-      batcher: new DecodeBatcher(native),
-      ...(draft ? { draft } : {}),
-      tokenizer,
-      chatFormat,
-      // A rotating cache forgets its oldest tokens, so its prefix can't be reused.
-      slots: new PrefixSlotPool(slots, (slot) => (this.#cacheType() === 'rotating' ? [] : slot.tokens)),
-      contextLength: config.contextLength,
-      vocabSize: config.raw.vocab_size ?? 0,
-      ...(vision ? { vision } : {}),
-    };
-    this.capabilities.vision = vision !== undefined;
+    const loaded = await loadMlxModel(this.config, this.modelPath, this.context.baseDir, options.signal);
+    this.capabilities.tools = loaded.chatFormat.toolCalls !== undefined;
+    this.capabilities.vision = loaded.vision !== undefined;
+    this.#loaded = loaded;
     options.onProgress?.({ fraction: 1 });
   }
 
@@ -140,59 +83,6 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     await loaded?.native.unload();
     (await loaded?.grammar?.catch(() => undefined))?.dispose();
     await loaded?.draft?.unload();
-  }
-
-  #cacheType(): 'standard' | 'rotating' | 'quantized' {
-    const { cache_type, kv_bits, max_kv_size } = this.config;
-    return cache_type ?? (kv_bits ? 'quantized' : max_kv_size ? 'rotating' : 'standard');
-  }
-
-  /** The native KV cache settings; a quantized cache must divide each token's keys into whole groups. */
-  #cacheOptions(native: Record<string, unknown>): Record<string, number> {
-    const type = this.#cacheType();
-    if (type === 'rotating') {
-      if (!this.config.max_kv_size) throw new HeylookError(errorCodes.invalidConfig, 'cache_type rotating needs max_kv_size.', { param: 'max_kv_size' });
-      return { max_kv_size: this.config.max_kv_size };
-    }
-    if (type === 'quantized') {
-      const width = (native.num_key_value_heads as number) * (native.head_dim as number);
-      const group = this.config.kv_group_size;
-      if (width % group !== 0) {
-        throw new HeylookError(
-          errorCodes.invalidConfig,
-          `kv_group_size ${group} does not divide this model's ${width} key values per token; use ${[32, 64, 128].filter((size) => width % size === 0).join(' or ') || 'cache_type standard'}.`,
-          { param: 'kv_group_size' },
-        );
-      }
-      return { kv_bits: this.config.kv_bits ?? 8, kv_group_size: group, quantized_kv_start: this.config.quantized_kv_start };
-    }
-    return {};
-  }
-
-  /**
-   * The image side of a vision model folder (a vision tower in config.json and the image
-   * processor's preprocessor_config.json), unless the config turns it off.
-   */
-  async #loadVision(native: NativeModel, raw: object): Promise<Loaded['vision']> {
-    const spec = this.config.vision === false ? undefined : visionOf(raw as Record<string, unknown>);
-    if (!spec || !existsSync(path.join(this.modelPath, 'preprocessor_config.json'))) return undefined;
-    const limits = { maxBytes: this.config.max_image_bytes, maxPixels: this.config.max_image_pixels };
-    return { spec, encoder: new ImageEncoder(native, await ImageProcessor.fromFolder(this.modelPath), limits) };
-  }
-
-  async #loadDraft(vocabSize: number | undefined): Promise<NativeModel> {
-    const dir = path.resolve(this.context.baseDir, this.config.draft_model_path!);
-    const config = await readModelConfig(dir);
-    if (config.raw.vocab_size !== vocabSize) {
-      throw new HeylookError(
-        errorCodes.invalidConfig,
-        `draft_model_path ${dir} has a vocabulary of ${config.raw.vocab_size}, the model ${vocabSize}: a draft model must share the tokenizer.`,
-        { param: 'draft_model_path' },
-      );
-    }
-    const draft = new (nativeAddon().MlxModel)(dir, config.native);
-    await draft.load();
-    return draft;
   }
 
   chat(request: ChatRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
