@@ -74,6 +74,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     this.capabilities.tools = loaded.chatFormat.toolCalls !== undefined;
     this.capabilities.vision = loaded.vision !== undefined;
     this.#loaded = loaded;
+    // The grammar engine's first use costs a second or two (compiling its WebAssembly, reading the vocabulary): pay it now, not in the first JSON request.
+    this.#vocabulary(loaded).catch((error: unknown) => this.context.logger.warn({ err: error }, 'the grammar engine could not read the vocabulary'));
     options.onProgress?.({ fraction: 1 });
   }
 

@@ -51,6 +51,8 @@ export class GrammarVocabulary {
     const json = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson;
     const vocabulary = encodeVocabulary(json, keptSpecial);
     engine ??= loadXgrammar();
+    // JSON mode's schema: converting it readies the converter's instance too.
+    await converter.toGrammar({ type: 'object' }, 'response_format');
     const info = await engine.TokenizerInfo.createTokenizerInfo(vocabulary.tokens, vocabulary.type, vocabulary.prependSpace, Math.max(size, vocabulary.tokens.length), stopIds);
     return new GrammarVocabulary(info, await engine.GrammarCompiler.createGrammarCompiler(info));
   }
