@@ -15,6 +15,8 @@ node bench/install-mlx-lm.mjs
 # transformers + Pillow (no torch), the reference provider-mlx's image preprocessing is compared with.
 node bench/install-vision-reference.mjs
 npx -y pnpm@10 run build
+# Sources and tests, every package (the build compiles sources only).
+npx -y pnpm@10 run type-check
 # llama.cpp's llama-server and rpc-server for provider-llama-server's tests, from the source
 # node-llama-cpp ships (offline), cached by release tag outside the repo: 5.6 min on two idle
 # cores the first time, nothing after. Its tests then fail rather than skip without it.

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findBuiltLlamaServer, llamaServerProvider } from '../src/index.js';
 import { noBinary } from './fixtures.js';
 
+// @ts-expect-error: a plain .mjs script without types; it owns where mlx-lm is installed.
 const { mlxLmPath } = (await import('../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
 
 /**

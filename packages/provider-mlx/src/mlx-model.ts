@@ -75,7 +75,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     this.capabilities.vision = loaded.vision !== undefined;
     this.#loaded = loaded;
     // The grammar engine's first use costs a second or two (compiling its WebAssembly, reading the vocabulary): pay it now, not in the first JSON request.
-    this.#vocabulary(loaded).catch((error: unknown) => this.context.logger.warn({ err: error }, 'the grammar engine could not read the vocabulary'));
+    this.#vocabulary(loaded).catch((error: unknown) => this.context.logger.warn('the grammar engine could not read the vocabulary', { error: (error as Error).message }));
     options.onProgress?.({ fraction: 1 });
   }
 

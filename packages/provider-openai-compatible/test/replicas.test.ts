@@ -25,7 +25,7 @@ afterAll(async () => {
 /** A streaming request to keep running; resolves `started` at its first chunk. */
 function longStream(model: string) {
   const controller = new AbortController();
-  let resolveStarted: () => void;
+  let resolveStarted!: () => void;
   const started = new Promise<void>((resolve) => (resolveStarted = resolve));
   const done = (async () => {
     const response = await fetch(`${front.url}/v1/completions`, {

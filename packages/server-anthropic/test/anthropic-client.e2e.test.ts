@@ -6,6 +6,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicServer } from '../src/index.js';
 
+// The SDK's types no longer list temperature; the Messages API (and heylook) still take it.
+const greedy: object = { temperature: 0 };
+
 let app: FastifyInstance;
 let client: Anthropic;
 let router: ModelRouter;
@@ -30,7 +33,7 @@ const promptTokens = (usage: Anthropic.Usage) => usage.input_tokens + (usage.cac
 
 describe('the Anthropic client against stories260K', () => {
   it('creates a message, with real usage', async () => {
-    const message = await client.messages.create({ model: 'stories', messages: story, max_tokens: 20, temperature: 0 });
+    const message = await client.messages.create({ model: 'stories', messages: story, max_tokens: 20, ...greedy });
     expect(message.id).toMatch(/^msg_/);
     expect(message.content[0]?.type).toBe('text');
     expect(textOf(message).length).toBeGreaterThan(0);
@@ -40,7 +43,7 @@ describe('the Anthropic client against stories260K', () => {
   });
 
   it('streams with the helpers the same message it returns without streaming', async () => {
-    const request = { model: 'stories', messages: story, max_tokens: 40, temperature: 0 };
+    const request = { model: 'stories', messages: story, max_tokens: 40, ...greedy };
     const whole = await client.messages.create(request);
     let streamedText = '';
     const stream = client.messages.stream(request).on('text', (delta) => (streamedText += delta));
@@ -54,9 +57,9 @@ describe('the Anthropic client against stories260K', () => {
   });
 
   it('stops at a stop sequence and names it', async () => {
-    const whole = await client.messages.create({ model: 'stories', messages: story, max_tokens: 60, temperature: 0 });
+    const whole = await client.messages.create({ model: 'stories', messages: story, max_tokens: 60, ...greedy });
     const word = textOf(whole).trim().split(/\s+/)[3]!;
-    const cut = await client.messages.create({ model: 'stories', messages: story, max_tokens: 60, temperature: 0, stop_sequences: [word] });
+    const cut = await client.messages.create({ model: 'stories', messages: story, max_tokens: 60, ...greedy, stop_sequences: [word] });
     expect(cut.stop_reason).toBe('stop_sequence');
     expect(cut.stop_sequence).toBe(word);
     expect(textOf(whole).startsWith(textOf(cut))).toBe(true);
@@ -65,7 +68,7 @@ describe('the Anthropic client against stories260K', () => {
 
   it('takes max_tokens: 32000 on a 512-token context (Claude Code streams it) and ends the turn', async () => {
     // The SDK itself refuses so large a max_tokens without streaming.
-    const message = await client.messages.stream({ model: 'stories', messages: story, max_tokens: 32000, temperature: 0 }).finalMessage();
+    const message = await client.messages.stream({ model: 'stories', messages: story, max_tokens: 32000, ...greedy }).finalMessage();
     expect(textOf(message).length).toBeGreaterThan(0);
     expect(message.stop_reason).toBe('end_turn');
   });
@@ -84,14 +87,14 @@ describe('the Anthropic client against stories260K', () => {
       tools,
       tool_choice: { type: 'tool', name: 'pick_color' },
       max_tokens: 40,
-      temperature: 0,
+      ...greedy,
     });
     expect(first.stop_reason).toBe('tool_use');
     const call = first.content.find((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
     expect(call?.name).toBe('pick_color');
     expect(['red', 'blue']).toContain((call!.input as { color: string }).color);
 
-    const streamed = await client.messages.stream({ model: 'stories', messages: story, tools, tool_choice: { type: 'tool', name: 'pick_color' }, max_tokens: 40, temperature: 0 }).finalMessage();
+    const streamed = await client.messages.stream({ model: 'stories', messages: story, tools, tool_choice: { type: 'tool', name: 'pick_color' }, max_tokens: 40, ...greedy }).finalMessage();
     // Same call, streamed as input_json_delta and parsed by the SDK; only the generated id differs.
     expect(streamed.content).toEqual(first.content.map((block) => (block.type === 'tool_use' ? { ...block, id: expect.any(String) } : block)));
 
@@ -107,9 +110,9 @@ describe('the Anthropic client against stories260K', () => {
       tools,
       tool_choice: { type: 'none' },
       max_tokens: 10,
-      temperature: 0,
+      ...greedy,
     });
-    const plain = await client.messages.create({ model: 'stories', messages: story, max_tokens: 1, temperature: 0 });
+    const plain = await client.messages.create({ model: 'stories', messages: story, max_tokens: 1, ...greedy });
     // The call and its result are rendered into the next prompt.
     expect(promptTokens(second.usage)).toBeGreaterThan(promptTokens(plain.usage) + 10);
   });
@@ -117,12 +120,12 @@ describe('the Anthropic client against stories260K', () => {
   it('counts tokens exactly as a message reports them', async () => {
     const system = 'You tell short stories.';
     const counted = await client.messages.countTokens({ model: 'stories', system, messages: story });
-    const message = await client.messages.create({ model: 'stories', system, messages: story, max_tokens: 1, temperature: 0 });
+    const message = await client.messages.create({ model: 'stories', system, messages: story, max_tokens: 1, ...greedy });
     expect(counted.input_tokens).toBe(promptTokens(message.usage));
   });
 
   it('stops generating when the client aborts, and serves the next request', async () => {
-    const request = { model: 'stories', messages: story, max_tokens: 400, temperature: 0 };
+    const request = { model: 'stories', messages: story, max_tokens: 400, ...greedy };
     // How long the whole answer takes here, so the check below holds on a slow machine too.
     const started = performance.now();
     await client.messages.stream(request).finalMessage();
@@ -138,7 +141,7 @@ describe('the Anthropic client against stories260K', () => {
     while (router.list()[0]!.activeRequests > 0) await new Promise((resolve) => setTimeout(resolve, 2));
     expect(performance.now() - aborted).toBeLessThan(whole / 2);
     expect(deltas).toBe(3);
-    const next = await client.messages.create({ model: 'stories', messages: story, max_tokens: 5, temperature: 0 });
+    const next = await client.messages.create({ model: 'stories', messages: story, max_tokens: 5, ...greedy });
     expect(next.usage.output_tokens).toBe(5);
   });
 

@@ -63,7 +63,7 @@ describe('the ollama client against stories260K', () => {
     const plain = await client.generate({ model: 'stories', prompt: 'Once upon a time', stream: false, options });
     const raw = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options });
     expect(plain.response).toBe(raw.response);
-    expect(plain.response.startsWith(', there was a little girl named Lily.')).toBe(true);
+    expect(plain.response!.startsWith(', there was a little girl named Lily.')).toBe(true);
   });
 
   it('answers 400 naming the problem for a format schema it cannot enforce, and a validating answer for one it can', async () => {
@@ -88,8 +88,8 @@ describe('the ollama client against stories260K', () => {
     expect(first.response).toBe(', there was a little girl named Lily. She');
     const next = await client.generate({ model: 'stories', prompt: '', raw: true, context: first.context, stream: false, options: { temperature: 0, num_predict: 5 } });
     const whole = await client.generate({ model: 'stories', prompt: 'Once upon a time', raw: true, stream: false, options: { temperature: 0, num_predict: 17 } });
-    expect(first.response + next.response).toBe(whole.response);
-    expect(next.response.startsWith(' loved to play')).toBe(true);
+    expect(first.response! + next.response!).toBe(whole.response);
+    expect(next.response!.startsWith(' loved to play')).toBe(true);
   });
 
   it('embeds with real vectors', async () => {

@@ -24,12 +24,12 @@ export function createTestRouter(
 }
 
 /** A router over real providers: registers `plugin` and serves `models` (from testModelEntry). */
-export function createRouterWith(
-  plugin: ProviderPlugin<never>,
+export function createRouterWith<Config>(
+  plugin: ProviderPlugin<Config>,
   models: ModelEntry[],
   options: Partial<Omit<ModelRouterOptions, 'registry' | 'models'>> = {},
 ): ModelRouter {
   const registry = new ProviderRegistry();
-  registry.register(plugin);
+  registry.register(plugin as ProviderPlugin);
   return new ModelRouter({ registry, models, ...options });
 }
