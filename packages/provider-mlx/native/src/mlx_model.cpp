@@ -50,6 +50,7 @@ Napi::Function MlxModel::Define(Napi::Env env) {
                          InstanceMethod("embed", &MlxModel::Embed),
                          InstanceMethod("unload", &MlxModel::Unload),
                          InstanceMethod("quantize", &MlxModel::Quantize),
+                         InstanceMethod("encodeImage", &MlxModel::EncodeImage),
                      });
 }
 
@@ -111,6 +112,22 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
       Napi::Object entry = object.Get(name).As<Napi::Object>();
       config_.quantization_overrides[name] = {intField(entry, "bits", 0), intField(entry, "group_size", 64)};
     }
+  }
+  Napi::Value vision = config.Get("vision");
+  if (vision.IsObject()) {
+    Napi::Object object = vision.As<Napi::Object>();
+    Napi::Value family = object.Get("family");
+    if (family.IsString()) config_.vision.family = family.As<Napi::String>().Utf8Value();
+    config_.vision.hidden_size = intField(object, "hidden_size", 0);
+    config_.vision.num_hidden_layers = intField(object, "num_hidden_layers", 0);
+    config_.vision.num_attention_heads = intField(object, "num_attention_heads", 0);
+    config_.vision.image_size = intField(object, "image_size", 0);
+    config_.vision.patch_size = intField(object, "patch_size", 0);
+    config_.vision.num_channels = intField(object, "num_channels", 3);
+    config_.vision.layer_norm_eps = floatField(object, "layer_norm_eps", 1e-5f);
+    config_.vision.feature_layer = intField(object, "feature_layer", -2);
+    config_.vision.keep_class_token = object.Get("keep_class_token").ToBoolean();
+    config_.vision.tokens_per_image = intField(object, "tokens_per_image", 0);
   }
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);
@@ -179,6 +196,7 @@ MlxModel::Sequence& MlxModel::sequence(int id) {
 Napi::Value MlxModel::Load(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this]() -> Result {
     if (!model_) model_ = std::make_unique<LlamaModel>(dir_, config_);
+    if (!vision_ && !config_.vision.family.empty()) vision_ = std::make_unique<VisionTower>(dir_, config_.vision, config_.hidden_size);
     return std::monostate{};
   });
 }
@@ -210,22 +228,72 @@ StepOptions stepOptions(Napi::Env env, const Napi::Value& value) {
 
 }  // namespace
 
-mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens) {
+mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens, const std::vector<ImageInput>& images) {
   const LlamaModel& llama = model();
-  std::optional<mx::array> hidden;
+  const int hidden_size = config_.hidden_size;
+  // Gemma 3's image tokens attend to each other: one image's tokens must share a forward pass.
+  const bool whole_images = config_.vision.family == "gemma3";
   std::vector<mx::array> chunks;
-  for (size_t start = 0; start < tokens.size(); start += kPrefillChunk) {
-    const size_t end = std::min(tokens.size(), start + kPrefillChunk);
+  size_t start = 0;
+  while (start < tokens.size()) {
+    size_t end = std::min(tokens.size(), start + kPrefillChunk);
+    for (const ImageInput& image : images) {
+      const size_t first = image.offset;
+      const size_t last = first + image.rows.size() / hidden_size;
+      if (whole_images && first < end && last > end) end = first > start ? first : last;
+    }
+    std::vector<ImageSpan> spans;
+    for (const ImageInput& image : images) {
+      const size_t first = std::max<size_t>(image.offset, start);
+      const size_t last = std::min<size_t>(image.offset + image.rows.size() / hidden_size, end);
+      if (first >= last) continue;
+      const float* rows = image.rows.data() + (first - image.offset) * hidden_size;
+      spans.push_back({static_cast<int>(first - start), mx::array(rows, {static_cast<int>(last - first), hidden_size}, mx::float32)});
+    }
     std::vector<int> chunk(tokens.begin() + start, tokens.begin() + end);
     mx::array input(chunk.data(), {1, static_cast<int>(chunk.size())}, mx::int32);
-    hidden = llama.hidden(input, seq.cache);
+    mx::array hidden = llama.hidden(input, seq.cache, spans);
     std::vector<mx::array> outputs = seq.cache.arrays();
-    outputs.push_back(*hidden);
+    outputs.push_back(hidden);
     mx::eval(outputs);
-    chunks.push_back(*hidden);
+    chunks.push_back(hidden);
+    start = end;
   }
   seq.tokens.insert(seq.tokens.end(), tokens.begin(), tokens.end());
   return chunks.size() == 1 ? chunks[0] : mx::concatenate(chunks, 1);
+}
+
+std::vector<MlxModel::ImageInput> MlxModel::imagesOf(Napi::Env env, const Napi::Value& value, size_t tokens) const {
+  std::vector<ImageInput> images;
+  if (value.IsUndefined() || value.IsNull()) return images;
+  const char* usage = "images must be { offsets: Int32Array, features: Float32Array[] } with one offset per image";
+  if (!value.IsObject()) throw Napi::TypeError::New(env, usage);
+  Napi::Object object = value.As<Napi::Object>();
+  Napi::Value features = object.Get("features");
+  if (!features.IsArray()) throw Napi::TypeError::New(env, usage);
+  std::vector<int> offsets = tokensOf(object.Get("offsets"));
+  Napi::Array list = features.As<Napi::Array>();
+  if (list.Length() != offsets.size()) throw Napi::TypeError::New(env, usage);
+  const size_t hidden = static_cast<size_t>(config_.hidden_size);
+  size_t covered = 0;  // images must come in order and not overlap
+  for (uint32_t index = 0; index < list.Length(); ++index) {
+    Napi::Value item = list.Get(index);
+    if (!item.IsTypedArray() || item.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, usage);
+    auto rows = item.As<Napi::Float32Array>();
+    const size_t count = rows.ElementLength() / hidden;
+    if (count == 0 || rows.ElementLength() % hidden != 0) {
+      throw Napi::RangeError::New(env, "image " + std::to_string(index) + "'s features are not whole rows of the model's hidden size (" +
+                                           std::to_string(hidden) + ")");
+    }
+    const int offset = offsets[index];
+    if (offset < 0 || static_cast<size_t>(offset) < covered || offset + count > tokens) {
+      throw Napi::RangeError::New(env, "image " + std::to_string(index) + " (tokens " + std::to_string(offset) + ".." +
+                                           std::to_string(offset + count) + ") is outside the tokens or overlaps the image before it");
+    }
+    covered = offset + count;
+    images.push_back({offset, std::vector<float>(rows.Data(), rows.Data() + rows.ElementLength())});
+  }
+  return images;
 }
 
 // step(sequence: number, tokens: Int32Array, sampling: object) → Promise<number>
@@ -235,9 +303,10 @@ Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
   std::vector<int> tokens = tokensOf(info[1]);
   const StepOptions options = stepOptions(info.Env(), info[2]);
   if (tokens.empty()) throw Napi::Error::New(info.Env(), "step needs at least one token");
-  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
+  std::vector<ImageInput> images = imagesOf(info.Env(), info[3], tokens.size());
+  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options, images = std::move(images)]() -> Result {
     Sequence& seq = sequence(id);
-    mx::array hidden = evaluate(seq, tokens);
+    mx::array hidden = evaluate(seq, tokens, images);
     if (options.reseed) seq.sampler.reseed(options.seed);
     return seq.sampler.sample(toVector(model().logits(hidden)), options.params, seq.tokens);
   });
@@ -288,10 +357,11 @@ Napi::Value MlxModel::Verify(const Napi::CallbackInfo& info) {
   std::vector<int> tokens = tokensOf(info[1]);
   const StepOptions options = stepOptions(info.Env(), info[2]);
   if (tokens.empty()) throw Napi::Error::New(info.Env(), "verify needs at least one token");
-  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
+  std::vector<ImageInput> images = imagesOf(info.Env(), info[3], tokens.size());
+  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options, images = std::move(images)]() -> Result {
     Sequence& seq = sequence(id);
     const size_t before = seq.tokens.size();
-    mx::array logits = model().all_logits(evaluate(seq, tokens));
+    mx::array logits = model().all_logits(evaluate(seq, tokens, images));
     std::vector<float> all = toVector(logits);
     const size_t vocab = all.size() / tokens.size();
     if (options.reseed) seq.sampler.reseed(options.seed);
@@ -344,6 +414,7 @@ Napi::Value MlxModel::Unload(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this]() -> Result {
     sequences_.clear();
     model_.reset();
+    vision_.reset();
     return std::monostate{};
   });
 }
@@ -362,6 +433,32 @@ Napi::Value MlxModel::Quantize(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this, dst, bits, group_size, embeddings]() -> Result {
     quantize_checkpoint(dir_, dst, bits, group_size, embeddings);
     return std::monostate{};
+  });
+}
+
+}  // namespace heylook
+
+namespace heylook {
+
+// encodeImage(pixels: Float32Array, shape: Int32Array) → Promise<Float32Array>: one image through the
+// vision tower and projector; row-major [tokens, hidden] rows for step/verify's `images`.
+Napi::Value MlxModel::EncodeImage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(env, "encodeImage(pixels: Float32Array, shape: Int32Array)");
+  }
+  auto pixels = info[0].As<Napi::Float32Array>();
+  std::vector<int> dims = tokensOf(info[1]);
+  size_t elements = 1;
+  for (int dim : dims) elements *= dim > 0 ? static_cast<size_t>(dim) : 0;
+  if (dims.empty() || elements != pixels.ElementLength()) throw Napi::RangeError::New(env, "encodeImage: shape does not match the number of pixel values");
+  if (dims.size() == 3) dims.insert(dims.begin(), 1);  // [channels, height, width]
+  std::vector<float> values(pixels.Data(), pixels.Data() + pixels.ElementLength());
+  return schedule(env, [this, values = std::move(values), dims = std::move(dims)]() -> Result {
+    model();
+    if (!vision_) throw std::runtime_error("this model has no vision tower (config.json has no vision_config)");
+    mx::array image(values.data(), mx::Shape(dims.begin(), dims.end()), mx::float32);
+    return toVector(vision_->encode(image));
   });
 }
 
