@@ -182,7 +182,7 @@ mx::array LlamaModel::place_images(mx::array x, const std::vector<ImageSpan>& im
     if (config_.embed_scale != 0.0f) {
       // mlx-vlm divides image rows by √hidden before the model scales every row by √hidden rounded to
       // bfloat16; the rows come out unscaled whenever √hidden is a bfloat16 value (as in Transformers).
-      const float rounded = mx::astype(mx::array(config_.embed_scale), mx::bfloat16).item<float>();
+      const float rounded = mx::astype(mx::astype(mx::array(config_.embed_scale), mx::bfloat16), mx::float32).item<float>();
       rows = mx::multiply(rows, mx::array(rounded / config_.embed_scale, x.dtype()));
     }
     const int count = rows.shape(0);

@@ -134,9 +134,11 @@ mx::array VisionTower::block(const Layer& layer, const mx::array& x) const {
   if (clip()) {
     m = mx::multiply(m, mx::sigmoid(mx::multiply(mx::array(1.702f, m.dtype()), m)));  // quick GELU
   } else {
-    // mlx-vlm's SigLIP uses the exact (erf) GELU, not Transformers' tanh approximation.
-    m = mx::multiply(mx::multiply(mx::array(0.5f, m.dtype()), m),
-                     mx::add(mx::array(1.0f, m.dtype()), mx::erf(mx::multiply(m, mx::array(static_cast<float>(M_SQRT1_2), m.dtype())))));
+    // GELU, tanh approximation (SigLIP's gelu_pytorch_tanh; mlx-vlm's GELU(approx="precise")).
+    const mx::Dtype type = m.dtype();
+    mx::array inner = mx::multiply(mx::array(std::sqrt(2.0f / static_cast<float>(M_PI)), type),
+                                   mx::add(m, mx::multiply(mx::array(0.044715f, type), mx::power(m, mx::array(3.0f, type)))));
+    m = mx::multiply(mx::multiply(mx::array(0.5f, type), m), mx::add(mx::array(1.0f, type), mx::tanh(inner)));
   }
   return mx::add(residual, layer.fc2(m));
 }

@@ -11,7 +11,7 @@ namespace heylook {
 
 /**
  * The vision side of a multimodal folder: a ViT (CLIP for LLaVA: class token, pre-norm, quick
- * GELU; SigLIP for Gemma 3: no class token, exact GELU, post-norm) and the family's projector
+ * GELU; SigLIP for Gemma 3: no class token, tanh GELU, post-norm) and the family's projector
  * into the language model's embedding space. Always float: quantized checkpoints keep it dense.
  */
 class VisionTower {
