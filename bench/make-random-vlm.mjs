@@ -10,7 +10,7 @@
 // identity, and the projector's rows come out as large as the text embeddings (0.3), so an image
 // shifts the logits without drowning the prompt. Weights are written in the older Transformers
 // names (what mlx-vlm reads); --transformers-layout writes Transformers ≥ 4.52's (`model.…`).
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeRandomModel } from './make-random-model.mjs';
@@ -240,7 +240,13 @@ export async function makeRandomVlm(dir, family, { seed = 7, transformersLayout 
     tokenizer.added_tokens.push({ id: ids[token], content: token, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   }
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
-  await copyFile(path.join(source, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  // Gemma3Processor finds its image tokens through the tokenizer's named special tokens.
+  const tokenizerConfig = JSON.parse(await readFile(path.join(source, 'tokenizer_config.json'), 'utf8'));
+  if (family === 'gemma3') {
+    const named = { boi_token: '<start_of_image>', eoi_token: '<end_of_image>', image_token: '<image_soft_token>' };
+    Object.assign(tokenizerConfig, named, { extra_special_tokens: named });
+  }
+  await writeFile(path.join(dir, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfig, null, 1)}\n`);
   return { config, ids };
 }
 

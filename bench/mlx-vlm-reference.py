@@ -8,6 +8,8 @@ as raw float32 files with their shape ([1, 3, H, W], as the image processors ret
   {"op": "decode", "dir": D, "pixels": F, "shape": S, "prompt": [ids], "greedy": N, "forced": [ids]}
       -> {"greedy": N ids picked greedily after the prompt,
           "forced": the argmax after each prefix of "forced", in one forward pass}
+  {"op": "convert", "source": D, "destination": D2, "bits": 4|8, "group_size": 64}
+      -> {} after mlx_vlm.convert wrote a quantized copy (the mlx-community layout)
 The prompts carry the image's tokens already expanded, as mlx-vlm's processors write them.
 
 Gemma 3: mlx-vlm's generate() calls the language model without a mask (plain causal), while the
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import mlx.core as mx
 import numpy as np
+from mlx_vlm.convert import convert
 from mlx_vlm.models.cache import make_prompt_cache
 from mlx_vlm.utils import load_model
 
@@ -106,7 +109,18 @@ def decode(job):
     return {"greedy": greedy, "forced": mx.argmax(logits, axis=-1)[0].tolist()}
 
 
+def quantize(job):
+    convert(hf_path=job["source"], mlx_path=job["destination"], quantize=True, q_bits=job["bits"], q_group_size=job.get("group_size", 64))
+    return {}
+
+
+operations = {"encode": encode, "decode": decode, "convert": quantize}
 results = []
 for job in json.load(sys.stdin):
-    results.append(encode(job) if job["op"] == "encode" else decode(job))
+    with open("/dev/null", "w") as quiet:
+        stdout, sys.stdout = sys.stdout, quiet  # convert prints progress
+        try:
+            results.append(operations[job["op"]](job))
+        finally:
+            sys.stdout = stdout
 print(json.dumps(results))

@@ -27,7 +27,8 @@ export function mlxVlmReference(): { path: string } | { skipped: string } {
 
 export type MlxVlmJob =
   | { op: 'encode'; dir: string; pixels: string; shape: number[]; output: string }
-  | { op: 'decode'; dir: string; pixels: string; shape: number[]; prompt: number[]; greedy: number; forced: number[] };
+  | { op: 'decode'; dir: string; pixels: string; shape: number[]; prompt: number[]; greedy: number; forced: number[] }
+  | { op: 'convert'; source: string; destination: string; bits: 4 | 8; group_size?: number };
 
 export interface Decoded {
   greedy: number[];
