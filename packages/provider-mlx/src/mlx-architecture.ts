@@ -22,7 +22,7 @@ export interface ArchitectureKeys extends RopeConfigKeys {
   norm_topk_prob?: boolean;
 }
 
-export const supportedModelTypes = ['llava', 'llama', 'mistral', 'mistral3', 'ministral3', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3', 'gemma3_text', 'phi3'];
+export const supportedModelTypes = ['llama', 'mistral', 'mistral3', 'ministral3', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3', 'gemma3_text', 'phi3', 'llava'];
 
 /** Gemma3TextConfig's defaults (Transformers; the mlx-lm wrapper sets the same), for keys a multimodal text_config omits. */
 const gemma3TextDefaults = {
