@@ -1,6 +1,7 @@
 #include "mlx_model.h"
 
 #include "convert.h"
+#include "js_values.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -10,31 +11,6 @@ namespace heylook {
 namespace {
 
 constexpr int kPrefillChunk = 512;
-
-int intField(const Napi::Object& object, const char* name, int fallback) {
-  Napi::Value value = object.Get(name);
-  return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
-}
-
-float floatField(const Napi::Object& object, const char* name, float fallback) {
-  Napi::Value value = object.Get(name);
-  return value.IsNumber() ? value.As<Napi::Number>().FloatValue() : fallback;
-}
-
-std::vector<int> tokensOf(const Napi::Value& value) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    throw Napi::TypeError::New(value.Env(), "tokens must be an Int32Array");
-  }
-  auto array = value.As<Napi::Int32Array>();
-  return std::vector<int>(array.Data(), array.Data() + array.ElementLength());
-}
-
-std::vector<float> toVector(const mx::array& array) {
-  mx::array flat = mx::astype(mx::reshape(array, {-1}), mx::float32);
-  mx::eval(flat);
-  const float* data = flat.data<float>();
-  return std::vector<float>(data, data + flat.size());
-}
 
 }  // namespace
 
@@ -263,39 +239,6 @@ mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens, cons
   return chunks.size() == 1 ? chunks[0] : mx::concatenate(chunks, 1);
 }
 
-std::vector<MlxModel::ImageInput> MlxModel::imagesOf(Napi::Env env, const Napi::Value& value, size_t tokens) const {
-  std::vector<ImageInput> images;
-  if (value.IsUndefined() || value.IsNull()) return images;
-  const char* usage = "images must be { offsets: Int32Array, features: Float32Array[] } with one offset per image";
-  if (!value.IsObject()) throw Napi::TypeError::New(env, usage);
-  Napi::Object object = value.As<Napi::Object>();
-  Napi::Value features = object.Get("features");
-  if (!features.IsArray()) throw Napi::TypeError::New(env, usage);
-  std::vector<int> offsets = tokensOf(object.Get("offsets"));
-  Napi::Array list = features.As<Napi::Array>();
-  if (list.Length() != offsets.size()) throw Napi::TypeError::New(env, usage);
-  const size_t hidden = static_cast<size_t>(config_.hidden_size);
-  size_t covered = 0;  // images must come in order and not overlap
-  for (uint32_t index = 0; index < list.Length(); ++index) {
-    Napi::Value item = list.Get(index);
-    if (!item.IsTypedArray() || item.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, usage);
-    auto rows = item.As<Napi::Float32Array>();
-    const size_t count = rows.ElementLength() / hidden;
-    if (count == 0 || rows.ElementLength() % hidden != 0) {
-      throw Napi::RangeError::New(env, "image " + std::to_string(index) + "'s features are not whole rows of the model's hidden size (" +
-                                           std::to_string(hidden) + ")");
-    }
-    const int offset = offsets[index];
-    if (offset < 0 || static_cast<size_t>(offset) < covered || offset + count > tokens) {
-      throw Napi::RangeError::New(env, "image " + std::to_string(index) + " (tokens " + std::to_string(offset) + ".." +
-                                           std::to_string(offset + count) + ") is outside the tokens or overlaps the image before it");
-    }
-    covered = offset + count;
-    images.push_back({offset, std::vector<float>(rows.Data(), rows.Data() + rows.ElementLength())});
-  }
-  return images;
-}
-
 // step(sequence: number, tokens: Int32Array, sampling: object) → Promise<number>
 // Evaluates `tokens` after what the sequence holds, then samples the next token.
 Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
@@ -433,32 +376,6 @@ Napi::Value MlxModel::Quantize(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this, dst, bits, group_size, embeddings]() -> Result {
     quantize_checkpoint(dir_, dst, bits, group_size, embeddings);
     return std::monostate{};
-  });
-}
-
-}  // namespace heylook
-
-namespace heylook {
-
-// encodeImage(pixels: Float32Array, shape: Int32Array) → Promise<Float32Array>: one image through the
-// vision tower and projector; row-major [tokens, hidden] rows for step/verify's `images`.
-Napi::Value MlxModel::EncodeImage(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(env, "encodeImage(pixels: Float32Array, shape: Int32Array)");
-  }
-  auto pixels = info[0].As<Napi::Float32Array>();
-  std::vector<int> dims = tokensOf(info[1]);
-  size_t elements = 1;
-  for (int dim : dims) elements *= dim > 0 ? static_cast<size_t>(dim) : 0;
-  if (dims.empty() || elements != pixels.ElementLength()) throw Napi::RangeError::New(env, "encodeImage: shape does not match the number of pixel values");
-  if (dims.size() == 3) dims.insert(dims.begin(), 1);  // [channels, height, width]
-  std::vector<float> values(pixels.Data(), pixels.Data() + pixels.ElementLength());
-  return schedule(env, [this, values = std::move(values), dims = std::move(dims)]() -> Result {
-    model();
-    if (!vision_) throw std::runtime_error("this model has no vision tower (config.json has no vision_config)");
-    mx::array image(values.data(), mx::Shape(dims.begin(), dims.end()), mx::float32);
-    return toVector(vision_->encode(image));
   });
 }
 
