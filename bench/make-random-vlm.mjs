@@ -23,7 +23,7 @@ export const families = {
   llava: {
     text: 'llama',
     // Three layers: vision_feature_layer -2 reads the second, so the third is never used (as in LLaVA).
-    vision: { model_type: 'clip_vision_model', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 3, num_attention_heads: 2, image_size: 56, patch_size: 14, projection_dim: 32, layer_norm_eps: 1e-5, hidden_act: 'quick_gelu' },
+    vision: { model_type: 'clip_vision_model', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 3, num_attention_heads: 2, image_size: 56, patch_size: 14, projection_dim: 64, layer_norm_eps: 1e-5, hidden_act: 'quick_gelu' },
     tokens: ['<image>', '<pad>'],
     config: (ids) => ({
       architectures: ['LlavaForConditionalGeneration'],
@@ -61,7 +61,7 @@ export const families = {
   },
   gemma3: {
     text: 'gemma3_text',
-    vision: { model_type: 'siglip_vision_model', hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, image_size: 64, patch_size: 8, num_channels: 3, layer_norm_eps: 1e-6, hidden_act: 'gelu_pytorch_tanh', vision_use_head: false },
+    vision: { model_type: 'siglip_vision_model', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 2, image_size: 64, patch_size: 8, num_channels: 3, layer_norm_eps: 1e-6, hidden_act: 'gelu_pytorch_tanh', vision_use_head: false },
     tokens: ['<start_of_image>', '<end_of_image>', '<image_soft_token>'],
     mmTokensPerImage: 16,
     // A window longer than the checks' prompts, shorter than prompt + generation.
@@ -169,7 +169,7 @@ export async function makeRandomVlm(dir, family, { seed = 7, transformersLayout 
   if (family === 'llava') tensors[textName('lm_head.weight')] = random([vocab, text.hidden_size], 1 / Math.sqrt(text.hidden_size));
 
   // The vision tower.
-  const vision = spec.vision;
+  const vision = spec.vision;  // 64 wide: quantizable in groups of 64, so converters must choose to keep it float
   const hidden = vision.hidden_size;
   const tower = `${transformersLayout ? 'model.' : ''}vision_tower.vision_model.`;
   const patches = (vision.image_size / vision.patch_size) ** 2;
