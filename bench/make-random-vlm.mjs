@@ -1,6 +1,6 @@
 // Writes a tiny random-weight vision-language model in the exact Hugging Face layout of one family,
 // for checking provider-mlx's vision towers against mlx-vlm on the same weights:
-//   node bench/make-random-vlm.mjs FAMILY DIR [--transformers-layout]
+//   node bench/make-random-vlm.mjs FAMILY DIR [--transformers-layout] [--full-size]
 // FAMILY is llava (LLaVA-1.5: CLIP tower, MLP projector, Llama decoder) or gemma3 (SigLIP tower,
 // pooled projector, Gemma 3 decoder). The decoder comes from bench/make-random-model.mjs (its scales
 // make every part decide the next token); this adds the vision tower and projector, the image tokens
@@ -10,6 +10,8 @@
 // identity, and the projector's rows come out as large as the text embeddings (0.3), so an image
 // shifts the logits without drowning the prompt. Weights are written in the older Transformers
 // names (what mlx-vlm reads); --transformers-layout writes Transformers ≥ 4.52's (`model.…`).
+// --full-size gives the tower the real model's shape and resolution (CLIP ViT-L/14 at 336 for
+// llava-1.5, SigLIP So400m at 896 for Gemma 3 4B and up) for timing image prefill; the decoder stays tiny.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +27,7 @@ export const families = {
     // Three layers: vision_feature_layer -2 reads the second, so the third is never used (as in LLaVA).
     vision: { model_type: 'clip_vision_model', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 3, num_attention_heads: 2, image_size: 56, patch_size: 14, projection_dim: 64, layer_norm_eps: 1e-5, hidden_act: 'quick_gelu' },
     tokens: ['<image>', '<pad>'],
-    config: (ids) => ({
+    config: (ids, spec) => ({
       architectures: ['LlavaForConditionalGeneration'],
       model_type: 'llava',
       image_token_index: ids['<image>'],
@@ -33,7 +35,7 @@ export const families = {
       projector_hidden_act: 'gelu',
       vision_feature_layer: -2,
       vision_feature_select_strategy: 'default',
-      image_seq_length: 16,
+      image_seq_length: (spec.vision.image_size / spec.vision.patch_size) ** 2,
       multimodal_projector_bias: true,
     }),
     processor: {
@@ -66,13 +68,13 @@ export const families = {
     mmTokensPerImage: 16,
     // A window longer than the checks' prompts, shorter than prompt + generation.
     textOverrides: { sliding_window: 48 },
-    config: (ids) => ({
+    config: (ids, spec) => ({
       architectures: ['Gemma3ForConditionalGeneration'],
       model_type: 'gemma3',
       boi_token_index: ids['<start_of_image>'],
       eoi_token_index: ids['<end_of_image>'],
       image_token_index: ids['<image_soft_token>'],
-      mm_tokens_per_image: 16,
+      mm_tokens_per_image: spec.mmTokensPerImage,
       initializer_range: 0.02,
     }),
     processor: {
@@ -98,6 +100,27 @@ export const families = {
       "{% endif %}{{ '<end_of_turn>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}",
   },
 };
+
+/** The real towers' shapes and resolutions (llava-hf/llava-1.5-7b-hf, google/gemma-3-4b-it). */
+const fullSizes = {
+  llava: {
+    vision: { hidden_size: 1024, intermediate_size: 4096, num_hidden_layers: 24, num_attention_heads: 16, image_size: 336, patch_size: 14, projection_dim: 768 },
+    processor: { crop_size: { height: 336, width: 336 }, size: { shortest_edge: 336 } },
+  },
+  gemma3: {
+    vision: { hidden_size: 1152, intermediate_size: 4304, num_hidden_layers: 27, num_attention_heads: 16, image_size: 896, patch_size: 14 },
+    processor: { image_seq_length: 256, size: { height: 896, width: 896 } },
+    mmTokensPerImage: 256,
+  },
+};
+
+/** FAMILY's recipe, with the real tower's shape when `fullSize`. */
+function recipe(family, fullSize) {
+  const spec = families[family];
+  if (!spec || !fullSize) return spec;
+  const full = fullSizes[family];
+  return { ...spec, ...full, vision: { ...spec.vision, ...full.vision }, processor: { ...spec.processor, ...full.processor } };
+}
 
 /** xorshift32 + Box-Muller, seeded apart from the decoder's. */
 function normalSource(seed) {
@@ -139,8 +162,8 @@ function writeSafetensors(tensors) {
 }
 
 /** Writes FAMILY's random model to `dir`; returns its config.json and the image token ids. */
-export async function makeRandomVlm(dir, family, { seed = 7, transformersLayout = false } = {}) {
-  const spec = families[family];
+export async function makeRandomVlm(dir, family, { seed = 7, transformersLayout = false, fullSize = false } = {}) {
+  const spec = recipe(family, fullSize);
   if (!spec) throw new Error(`no random VLM recipe for "${family}" (have: ${Object.keys(families).join(', ')})`);
   await rm(dir, { recursive: true, force: true });
   const { config: text } = await makeRandomModel(dir, spec.text, { configOverrides: spec.textOverrides ?? {} });
@@ -220,7 +243,7 @@ export async function makeRandomVlm(dir, family, { seed = 7, transformersLayout 
   if (family === 'gemma3') Object.assign(textKeys, { mm_tokens_per_image: spec.mmTokensPerImage });
   if (family === 'llava') textKeys.tie_word_embeddings = false;
   const config = {
-    ...spec.config(ids),
+    ...spec.config(ids, spec),
     text_config: textKeys,
     vision_config: vision,
     vocab_size: vocab,
@@ -251,9 +274,9 @@ export async function makeRandomVlm(dir, family, { seed = 7, transformersLayout 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const [family, dir, flag] = process.argv.slice(2);
-  if (!family || !dir) throw new Error('usage: node bench/make-random-vlm.mjs llava|gemma3 DIR [--transformers-layout]');
+  const [family, dir, ...flags] = process.argv.slice(2);
+  if (!family || !dir) throw new Error('usage: node bench/make-random-vlm.mjs llava|gemma3 DIR [--transformers-layout] [--full-size]');
   await mkdir(path.resolve(dir), { recursive: true });
-  await makeRandomVlm(path.resolve(dir), family, { transformersLayout: flag === '--transformers-layout' });
+  await makeRandomVlm(path.resolve(dir), family, { transformersLayout: flags.includes('--transformers-layout'), fullSize: flags.includes('--full-size') });
   console.log(`wrote ${dir}: random ${family}`);
 }
