@@ -14,6 +14,8 @@ npx -y pnpm@10 run build:native
 node bench/install-mlx-lm.mjs
 # transformers + Pillow (no torch), the reference provider-mlx's image preprocessing is compared with.
 node bench/install-vision-reference.mjs
+# Python mlx-vlm on the same wheel, the reference for the vision towers and prompts with images.
+node bench/install-mlx-vlm.mjs
 npx -y pnpm@10 run build
 # Sources and tests, every package (the build compiles sources only).
 npx -y pnpm@10 run type-check

@@ -22,7 +22,7 @@ export interface ArchitectureKeys extends RopeConfigKeys {
   norm_topk_prob?: boolean;
 }
 
-export const supportedModelTypes = ['llama', 'mistral', 'mistral3', 'ministral3', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3', 'gemma3_text', 'phi3'];
+export const supportedModelTypes = ['llama', 'mistral', 'mistral3', 'ministral3', 'qwen2', 'qwen3', 'qwen3_moe', 'gemma3', 'gemma3_text', 'phi3', 'llava'];
 
 /** Gemma3TextConfig's defaults (Transformers; the mlx-lm wrapper sets the same), for keys a multimodal text_config omits. */
 const gemma3TextDefaults = {
@@ -37,13 +37,29 @@ const gemma3TextDefaults = {
   max_position_embeddings: 131072,
 };
 
+/** LlamaConfig's defaults (Transformers), for keys a LLaVA text_config omits (llava-1.5 gives little more than the vocabulary). */
+const llamaTextDefaults = {
+  hidden_size: 4096,
+  intermediate_size: 11008,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  rms_norm_eps: 1e-6,
+  rope_theta: 10000,
+  max_position_embeddings: 2048,
+  tie_word_embeddings: false,
+};
+
 /**
- * The text model of a multimodal folder: Gemma 3 (`gemma3`) and Mistral 3 (`mistral3`) keep
+ * The text model of a multimodal folder: LLaVA (`llava`, a Llama-family text_config), Gemma 3 (`gemma3`) and Mistral 3 (`mistral3`) keep
  * their decoder in `text_config` and its weights under `language_model.` (the addon strips that
  * prefix and skips the vision tower). Any other config is returned as is.
  */
 export function textModelConfig<T extends ArchitectureKeys & { text_config?: Record<string, unknown>; vocab_size?: number }>(raw: T): T {
   if (!raw.text_config) return raw;
+  if (raw.model_type === 'llava') {
+    const { text_config, ...outer } = raw;
+    return { ...outer, ...llamaTextDefaults, ...text_config, model_type: text_config.model_type ?? 'llama', vocab_size: text_config.vocab_size ?? raw.vocab_size ?? 32000 } as unknown as T;
+  }
   if (raw.model_type === 'mistral3') {
     const { text_config, ...outer } = raw;
     // mlx-lm: no tie unless the text config says so; a text_config that is neither ministral3 nor mistral is a Llama.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { errorCodes, HeylookError, type ModelInfo } from '@heylook/core';
 import { readChatTemplate } from './mlx-tokenizer.js';
 import { architectureSettings, supportedModelTypes, textModelConfig, type ArchitectureKeys } from './mlx-architecture.js';
+import { nativeVisionConfig, visionOf, type VisionConfigKeys, type VisionDescription } from './mlx-vision-config.js';
 
 interface HfConfig extends ArchitectureKeys {
   model_type?: string;
@@ -24,8 +25,11 @@ interface HfConfig extends ArchitectureKeys {
   text_config?: Record<string, unknown>;
 }
 
-/** config.json, checked, and the shape the native decoder needs. */
-export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; native: Record<string, unknown>; contextLength: number }> {
+/**
+ * config.json, checked, and the shape the native decoder needs. `vision` is set (and the addon
+ * loads the vision tower) when a LLaVA or Gemma 3 folder also has preprocessor_config.json.
+ */
+export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; native: Record<string, unknown>; contextLength: number; vision?: VisionDescription }> {
   if (!existsSync(dir)) {
     throw new HeylookError(errorCodes.modelFileNotFound, `MLX model folder not found: ${dir}. Fix model_path.`, { param: 'model_path' });
   }
@@ -38,6 +42,9 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
       param: 'model_path',
     });
   }
+  const hasProcessor = existsSync(path.join(dir, 'preprocessor_config.json'));
+  const vision = hasProcessor ? visionOf(raw as VisionConfigKeys, dir) : undefined;
+  const nativeVision = hasProcessor ? nativeVisionConfig(raw as VisionConfigKeys, dir) : undefined;
   if (raw.model_type && supportedModelTypes.includes(raw.model_type)) raw = textModelConfig(raw);
   if (!raw.model_type || !supportedModelTypes.includes(raw.model_type)) {
     throw new HeylookError(
@@ -63,8 +70,9 @@ export async function readModelConfig(dir: string): Promise<{ raw: HfConfig; nat
     quantization_bits: raw.quantization?.bits ?? 0,
     quantization_group_size: raw.quantization?.group_size ?? 64,
     quantization_overrides: Object.fromEntries(Object.entries(raw.quantization ?? {}).filter(([, value]) => typeof value === 'object' && value !== null)),
+    ...(nativeVision ? { vision: nativeVision } : {}),
   };
-  return { raw, native, contextLength: raw.max_position_embeddings ?? 4096 };
+  return { raw, native, contextLength: raw.max_position_embeddings ?? 4096, ...(vision ? { vision } : {}) };
 }
 
 /** True for a folder holding config.json and at least one *.safetensors file. */
@@ -75,7 +83,7 @@ export async function isModelFolder(candidate: string): Promise<boolean> {
 
 /** Facts for listings, read from config.json and the safetensors headers (no weights are read). */
 export async function describeFolder(dir: string): Promise<ModelInfo> {
-  const { raw, contextLength } = await readModelConfig(dir);
+  const { raw, contextLength, vision } = await readModelConfig(dir);
   const names = (await readdir(dir)).sort();
   const weights = names.filter((name) => name.endsWith('.safetensors')).map((name) => path.join(dir, name));
   const files = names.filter((name) => name.endsWith('.safetensors') || name.endsWith('.json') || name.endsWith('.jinja')).map((name) => path.join(dir, name));
@@ -91,7 +99,7 @@ export async function describeFolder(dir: string): Promise<ModelInfo> {
     contextLength,
     fileSize: sizes.reduce((sum, size) => sum + size, 0),
     files,
-    capabilities: { chat: true, complete: true, embed: true, tools: false, jsonSchema: false, vision: false, infill: false },
+    capabilities: { chat: true, complete: true, embed: true, tools: false, jsonSchema: true, vision: !!vision, infill: false },
     ...(chatTemplate ? { chatTemplate } : {}),
     metadata: {
       'general.architecture': raw.model_type,

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errorCodes, HeylookError, PrefixSlotPool } from '@heylook/core';
 import { DecodeBatcher } from './decode-batcher.js';
@@ -7,7 +6,6 @@ import { chatFormatOf, type MlxChatFormat } from './mlx-chat-format.js';
 import type { MlxConfig } from './mlx-config.js';
 import { readModelConfig } from './mlx-folder.js';
 import { MlxTokenizer } from './mlx-tokenizer.js';
-import { visionOf } from './mlx-vision-config.js';
 import { nativeAddon, type NativeModel } from './native-binding.js';
 import { ImageEncoder } from './vision/image-encoder.js';
 import type { ImagePromptSpec } from './vision/image-prompt.js';
@@ -51,7 +49,7 @@ export async function loadMlxModel(config: MlxConfig, dir: string, baseDir: stri
     throw new HeylookError(errorCodes.invalidModelFile, `MLX could not load ${dir}: ${(error as Error).message}`, { cause: error, param: 'model_path' });
   }
   const draft = config.draft_model_path ? await loadDraft(path.resolve(baseDir, config.draft_model_path), folder.raw.vocab_size) : undefined;
-  const vision = await loadVision(config, dir, native, folder.raw);
+  const vision = folder.vision && config.vision !== false ? await loadVision(config, dir, native, folder.vision) : undefined;
   const tokenizer = await MlxTokenizer.load(dir, folder.raw);
   const chatFormat = chatFormatOf(tokenizer.templateText, (text) => tokenizer.tokenId(text) !== undefined);
   tokenizer.keepSpecialTokens(markerTokens);
@@ -99,13 +97,8 @@ function cacheOptions(config: MlxConfig, native: Record<string, unknown>): Recor
   return {};
 }
 
-/**
- * The image side of a vision model folder (a vision tower in config.json and the image
- * processor's preprocessor_config.json), unless the config turns it off.
- */
-async function loadVision(config: MlxConfig, dir: string, native: NativeModel, raw: object): Promise<LoadedMlxModel['vision']> {
-  const spec = config.vision === false ? undefined : visionOf(raw as Record<string, unknown>);
-  if (!spec || !existsSync(path.join(dir, 'preprocessor_config.json'))) return undefined;
+/** The image side of a vision model folder (readModelConfig found a vision tower and preprocessor_config.json). */
+async function loadVision(config: MlxConfig, dir: string, native: NativeModel, spec: ImagePromptSpec): Promise<LoadedMlxModel['vision']> {
   const limits = { maxBytes: config.max_image_bytes, maxPixels: config.max_image_pixels };
   return { spec, encoder: new ImageEncoder(native, await ImageProcessor.fromFolder(dir), limits) };
 }

@@ -8,14 +8,15 @@ import { MLX_SETUP_COMMAND } from './native-setup.js';
 /** The addon's model object (native/src/mlx_model.h). */
 export interface NativeModel {
   load(): Promise<void>;
+  /** As now, plus `images`: rows of `tokens` replaced by image features before the decoder runs. */
   step(sequence: number, tokens: Int32Array, sampling: NativeSampling, images?: NativeImages): Promise<number>;
   /** One decode step for several sequences in one forward pass: sequence i is fed tokens[i]. */
   stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: NativeSampling[]): Promise<Int32Array>;
   /** Evaluates `tokens` at once; out[i] is the token picked after tokens[0..i]. */
   verify(sequence: number, tokens: Int32Array, sampling: NativeSampling, images?: NativeImages): Promise<Int32Array>;
   /**
-   * Vision tower + projector on one image's pixel values (as src/vision's processor returns them,
-   * with their shape): one row of the language model's hidden size per image token, [tokens, hidden].
+   * Vision tower + projector on one image's pixel values (as src/vision's processor returns them, with
+   * their shape): one row of the language model's hidden size per image token, row-major [tokens, hidden].
    */
   encodeImage(pixels: Float32Array, shape: Int32Array): Promise<Float32Array>;
   trim(sequence: number, keep: number): Promise<void>;
@@ -26,7 +27,7 @@ export interface NativeModel {
   quantize(destination: string, bits: number, groupSize: number, embeddings: boolean): Promise<void>;
 }
 
-/** Rows of `tokens` replaced by image features before the decoder runs. */
+/** Images in a step/verify call: each one's features fill the rows of `tokens` from its offset on. */
 export interface NativeImages {
   /** For each image, the index in `tokens` of its first image token; its features fill the rows from there. */
   offsets: Int32Array;

@@ -175,6 +175,42 @@ mx::array LlamaModel::embed(const mx::array& tokens) const {
   return mx::multiply(x, mx::astype(mx::astype(mx::array(config_.embed_scale), mx::bfloat16), x.dtype()));
 }
 
+mx::array LlamaModel::place_images(mx::array x, const std::vector<ImageSpan>& images) const {
+  const int hidden = config_.hidden_size;
+  for (const ImageSpan& image : images) {
+    mx::array rows = mx::astype(image.rows, x.dtype());
+    if (config_.embed_scale != 0.0f) {
+      // mlx-vlm divides image rows by √hidden before the model scales every row by √hidden rounded to
+      // bfloat16; the rows come out unscaled whenever √hidden is a bfloat16 value (as in Transformers).
+      const float rounded = mx::astype(mx::astype(mx::array(config_.embed_scale), mx::bfloat16), mx::float32).item<float>();
+      rows = mx::multiply(rows, mx::array(rounded / config_.embed_scale, x.dtype()));
+    }
+    const int count = rows.shape(0);
+    x = mx::slice_update(x, mx::reshape(rows, {1, count, hidden}), mx::Shape{0, image.offset, 0}, mx::Shape{1, image.offset + count, hidden});
+  }
+  return x;
+}
+
+std::optional<mx::array> LlamaModel::image_mask(const std::vector<ImageSpan>& images, int length, int total, bool sliding) const {
+  if (images.empty() || config_.vision.family != "gemma3") return std::nullopt;
+  // Which image each key belongs to (-1: text or an earlier chunk, whose images are complete).
+  std::vector<int> owner(total, -1);
+  for (size_t index = 0; index < images.size(); ++index) {
+    const int start = total - length + images[index].offset;
+    std::fill(owner.begin() + start, owner.begin() + start + images[index].rows.shape(0), static_cast<int>(index));
+  }
+  mx::array key_owner = mx::array(owner.data(), {1, total}, mx::int32);
+  mx::array query_owner = mx::reshape(mx::slice(key_owner, {0, total - length}, {1, total}), {length, 1});
+  mx::array same = mx::logical_and(mx::equal(query_owner, key_owner), mx::greater_equal(query_owner, mx::array(0, mx::int32)));
+  mx::array query_at = mx::reshape(mx::arange(total - length, total, mx::int32), {length, 1});
+  mx::array key_at = mx::reshape(mx::arange(0, total, mx::int32), {1, total});
+  mx::array visible = mx::less_equal(key_at, query_at);
+  if (sliding && config_.sliding_window > 0) {
+    visible = mx::logical_and(visible, mx::less(query_at, mx::add(key_at, mx::array(config_.sliding_window, mx::int32))));
+  }
+  return mx::logical_or(visible, same);
+}
+
 LlamaModel::Projected LlamaModel::project(const Layer& layer, const mx::array& h, int batch, int length) const {
   const int heads = config_.num_attention_heads;
   const int kv_heads = config_.num_key_value_heads;
@@ -236,7 +272,7 @@ static float attention_scale(const ModelConfig& config) {
   return config.attention_scale != 0.0f ? config.attention_scale : 1.0f / std::sqrt(static_cast<float>(config.head_dim));
 }
 
-mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
+mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache, const std::vector<ImageSpan>& images) const {
   const int length = tokens.shape(1);
   const int heads = config_.num_attention_heads;
   const int head_dim = config_.head_dim;
@@ -244,7 +280,7 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
   const float scale = attention_scale(config_);
   const int offset = cache.position();
 
-  mx::array x = embed(tokens);
+  mx::array x = place_images(embed(tokens), images);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Layer& layer = layers_[index];
     auto [q, k, v] = project(layer, mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps), 1, length);
@@ -254,7 +290,9 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache) const {
     auto [keys, values] = cache.update(static_cast<int>(index), k, v);
     const int total = keys.shape(2);
     mx::array attention = mx::array(0.0f);
-    if (layer.sliding && window > 0 && total > window && length == 1) {
+    if (auto mask = image_mask(images, length, total, layer.sliding)) {
+      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", *mask);
+    } else if (layer.sliding && window > 0 && total > window && length == 1) {
       // One new token: it sees the `window` most recent keys, itself included.
       keys = mx::slice(keys, {0, 0, total - window, 0}, {1, keys.shape(1), total, head_dim});
       values = mx::slice(values, {0, 0, total - window, 0}, {1, values.shape(1), total, head_dim});

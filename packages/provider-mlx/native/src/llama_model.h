@@ -12,6 +12,12 @@
 
 namespace heylook {
 
+/** An image's rows in a forward pass: they replace the embeddings of tokens [offset, offset + rows). */
+struct ImageSpan {
+  int offset;
+  mx::array rows;  // [rows, hidden]
+};
+
 /**
  * Llama-family decoder (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norms) and the
  * variations ModelConfig switches on: Gemma 3's offset and sandwich norms, scaled embeddings,
@@ -23,8 +29,11 @@ class LlamaModel {
   /** Loads every *.safetensors file of `dir` (sharded checkpoints included). */
   LlamaModel(const std::string& dir, const ModelConfig& config);
 
-  /** Runs `tokens` ([1, n]) through the model, appending to `cache`; returns final hidden states [1, n, hidden]. */
-  mx::array hidden(const mx::array& tokens, KvCache& cache) const;
+  /**
+   * Runs `tokens` ([1, n]) through the model, appending to `cache`; returns final hidden states [1, n, hidden].
+   * `images` replace token embeddings; with a Gemma 3 vision config, each image's tokens also see each other.
+   */
+  mx::array hidden(const mx::array& tokens, KvCache& cache, const std::vector<ImageSpan>& images = {}) const;
   /**
    * One decode step for several sequences at once: `tokens` is [batch, 1], `caches[b]` the
    * cache of row b. Rows attend only to their own cache (left-padded, masked). Returns the
@@ -58,6 +67,13 @@ class LlamaModel {
 
   /** Input embeddings of `tokens`, scaled when the architecture says so. */
   mx::array embed(const mx::array& tokens) const;
+  /** The embeddings with image rows written over their tokens' rows. */
+  mx::array place_images(mx::array x, const std::vector<ImageSpan>& images) const;
+  /**
+   * Gemma 3's prefill mask when images are present: causal (and windowed on local layers), plus every
+   * image token seeing all tokens of its own image. [length, total] booleans; none without images.
+   */
+  std::optional<mx::array> image_mask(const std::vector<ImageSpan>& images, int length, int total, bool sliding) const;
   /** Queries, keys, values of one layer ([batch, heads, length, head_dim]), normed, before RoPE. */
   Projected project(const Layer& layer, const mx::array& h, int batch, int length) const;
   mx::array rope(const Layer& layer, const mx::array& x, int offset) const;

@@ -1,6 +1,7 @@
 #include "mlx_model.h"
 
 #include "convert.h"
+#include "js_values.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -10,31 +11,6 @@ namespace heylook {
 namespace {
 
 constexpr int kPrefillChunk = 512;
-
-int intField(const Napi::Object& object, const char* name, int fallback) {
-  Napi::Value value = object.Get(name);
-  return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
-}
-
-float floatField(const Napi::Object& object, const char* name, float fallback) {
-  Napi::Value value = object.Get(name);
-  return value.IsNumber() ? value.As<Napi::Number>().FloatValue() : fallback;
-}
-
-std::vector<int> tokensOf(const Napi::Value& value) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    throw Napi::TypeError::New(value.Env(), "tokens must be an Int32Array");
-  }
-  auto array = value.As<Napi::Int32Array>();
-  return std::vector<int>(array.Data(), array.Data() + array.ElementLength());
-}
-
-std::vector<float> toVector(const mx::array& array) {
-  mx::array flat = mx::astype(mx::reshape(array, {-1}), mx::float32);
-  mx::eval(flat);
-  const float* data = flat.data<float>();
-  return std::vector<float>(data, data + flat.size());
-}
 
 }  // namespace
 
@@ -50,6 +26,7 @@ Napi::Function MlxModel::Define(Napi::Env env) {
                          InstanceMethod("embed", &MlxModel::Embed),
                          InstanceMethod("unload", &MlxModel::Unload),
                          InstanceMethod("quantize", &MlxModel::Quantize),
+                         InstanceMethod("encodeImage", &MlxModel::EncodeImage),
                      });
 }
 
@@ -111,6 +88,22 @@ MlxModel::MlxModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MlxModel>(
       Napi::Object entry = object.Get(name).As<Napi::Object>();
       config_.quantization_overrides[name] = {intField(entry, "bits", 0), intField(entry, "group_size", 64)};
     }
+  }
+  Napi::Value vision = config.Get("vision");
+  if (vision.IsObject()) {
+    Napi::Object object = vision.As<Napi::Object>();
+    Napi::Value family = object.Get("family");
+    if (family.IsString()) config_.vision.family = family.As<Napi::String>().Utf8Value();
+    config_.vision.hidden_size = intField(object, "hidden_size", 0);
+    config_.vision.num_hidden_layers = intField(object, "num_hidden_layers", 0);
+    config_.vision.num_attention_heads = intField(object, "num_attention_heads", 0);
+    config_.vision.image_size = intField(object, "image_size", 0);
+    config_.vision.patch_size = intField(object, "patch_size", 0);
+    config_.vision.num_channels = intField(object, "num_channels", 3);
+    config_.vision.layer_norm_eps = floatField(object, "layer_norm_eps", 1e-5f);
+    config_.vision.feature_layer = intField(object, "feature_layer", -2);
+    config_.vision.keep_class_token = object.Get("keep_class_token").ToBoolean();
+    config_.vision.tokens_per_image = intField(object, "tokens_per_image", 0);
   }
   config_.quantization_bits = intField(config, "quantization_bits", 0);
   config_.quantization_group_size = intField(config, "quantization_group_size", 64);
@@ -179,6 +172,7 @@ MlxModel::Sequence& MlxModel::sequence(int id) {
 Napi::Value MlxModel::Load(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this]() -> Result {
     if (!model_) model_ = std::make_unique<LlamaModel>(dir_, config_);
+    if (!vision_ && !config_.vision.family.empty()) vision_ = std::make_unique<VisionTower>(dir_, config_.vision, config_.hidden_size);
     return std::monostate{};
   });
 }
@@ -210,19 +204,36 @@ StepOptions stepOptions(Napi::Env env, const Napi::Value& value) {
 
 }  // namespace
 
-mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens) {
+mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens, const std::vector<ImageInput>& images) {
   const LlamaModel& llama = model();
-  std::optional<mx::array> hidden;
+  const int hidden_size = config_.hidden_size;
+  // Gemma 3's image tokens attend to each other: one image's tokens must share a forward pass.
+  const bool whole_images = config_.vision.family == "gemma3";
   std::vector<mx::array> chunks;
-  for (size_t start = 0; start < tokens.size(); start += kPrefillChunk) {
-    const size_t end = std::min(tokens.size(), start + kPrefillChunk);
+  size_t start = 0;
+  while (start < tokens.size()) {
+    size_t end = std::min(tokens.size(), start + kPrefillChunk);
+    for (const ImageInput& image : images) {
+      const size_t first = image.offset;
+      const size_t last = first + image.rows.size() / hidden_size;
+      if (whole_images && first < end && last > end) end = first > start ? first : last;
+    }
+    std::vector<ImageSpan> spans;
+    for (const ImageInput& image : images) {
+      const size_t first = std::max<size_t>(image.offset, start);
+      const size_t last = std::min<size_t>(image.offset + image.rows.size() / hidden_size, end);
+      if (first >= last) continue;
+      const float* rows = image.rows.data() + (first - image.offset) * hidden_size;
+      spans.push_back({static_cast<int>(first - start), mx::array(rows, {static_cast<int>(last - first), hidden_size}, mx::float32)});
+    }
     std::vector<int> chunk(tokens.begin() + start, tokens.begin() + end);
     mx::array input(chunk.data(), {1, static_cast<int>(chunk.size())}, mx::int32);
-    hidden = llama.hidden(input, seq.cache);
+    mx::array hidden = llama.hidden(input, seq.cache, spans);
     std::vector<mx::array> outputs = seq.cache.arrays();
-    outputs.push_back(*hidden);
+    outputs.push_back(hidden);
     mx::eval(outputs);
-    chunks.push_back(*hidden);
+    chunks.push_back(hidden);
+    start = end;
   }
   seq.tokens.insert(seq.tokens.end(), tokens.begin(), tokens.end());
   return chunks.size() == 1 ? chunks[0] : mx::concatenate(chunks, 1);
@@ -235,9 +246,10 @@ Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
   std::vector<int> tokens = tokensOf(info[1]);
   const StepOptions options = stepOptions(info.Env(), info[2]);
   if (tokens.empty()) throw Napi::Error::New(info.Env(), "step needs at least one token");
-  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
+  std::vector<ImageInput> images = imagesOf(info.Env(), info[3], tokens.size());
+  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options, images = std::move(images)]() -> Result {
     Sequence& seq = sequence(id);
-    mx::array hidden = evaluate(seq, tokens);
+    mx::array hidden = evaluate(seq, tokens, images);
     if (options.reseed) seq.sampler.reseed(options.seed);
     return seq.sampler.sample(toVector(model().logits(hidden)), options.params, seq.tokens);
   });
@@ -288,10 +300,11 @@ Napi::Value MlxModel::Verify(const Napi::CallbackInfo& info) {
   std::vector<int> tokens = tokensOf(info[1]);
   const StepOptions options = stepOptions(info.Env(), info[2]);
   if (tokens.empty()) throw Napi::Error::New(info.Env(), "verify needs at least one token");
-  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options]() -> Result {
+  std::vector<ImageInput> images = imagesOf(info.Env(), info[3], tokens.size());
+  return schedule(info.Env(), [this, id, tokens = std::move(tokens), options, images = std::move(images)]() -> Result {
     Sequence& seq = sequence(id);
     const size_t before = seq.tokens.size();
-    mx::array logits = model().all_logits(evaluate(seq, tokens));
+    mx::array logits = model().all_logits(evaluate(seq, tokens, images));
     std::vector<float> all = toVector(logits);
     const size_t vocab = all.size() / tokens.size();
     if (options.reseed) seq.sampler.reseed(options.seed);
@@ -344,6 +357,7 @@ Napi::Value MlxModel::Unload(const Napi::CallbackInfo& info) {
   return schedule(info.Env(), [this]() -> Result {
     sequences_.clear();
     model_.reset();
+    vision_.reset();
     return std::monostate{};
   });
 }

@@ -11,6 +11,7 @@
 #include "kv_cache.h"
 #include "llama_model.h"
 #include "sampler.h"
+#include "vision_tower.h"
 #include "worker.h"
 
 namespace heylook {
@@ -49,12 +50,24 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   Napi::Value Embed(const Napi::CallbackInfo& info);
   Napi::Value Unload(const Napi::CallbackInfo& info);
   Napi::Value Quantize(const Napi::CallbackInfo& info);
+  Napi::Value EncodeImage(const Napi::CallbackInfo& info);
+
+  /** An image for step/verify, as JS passed it: its first token's index and its rows, flat. */
+  struct ImageInput {
+    int offset;
+    std::vector<float> rows;
+  };
+  /** Reads step/verify's optional `images` argument, checked against `tokens` (throws a JS error when wrong). */
+  std::vector<ImageInput> imagesOf(Napi::Env env, const Napi::Value& value, size_t tokens) const;
 
   /** Runs `work` on the worker; its result (or exception) settles the returned promise. */
   Napi::Value schedule(Napi::Env env, std::function<Result()> work);
   Sequence& sequence(int id);
-  /** Evaluates `tokens` after what `seq` holds (in prefill chunks); returns the final hidden states. */
-  mx::array evaluate(Sequence& seq, const std::vector<int>& tokens);
+  /**
+   * Evaluates `tokens` after what `seq` holds (in prefill chunks, none splitting a Gemma 3 image);
+   * returns the final hidden states.
+   */
+  mx::array evaluate(Sequence& seq, const std::vector<int>& tokens, const std::vector<ImageInput>& images = {});
   const LlamaModel& model() const;
 
   std::string dir_;
@@ -67,6 +80,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   int pending_ = 0;
   // Touched only on the worker thread.
   std::unique_ptr<LlamaModel> model_;
+  std::unique_ptr<VisionTower> vision_;
   std::unordered_map<int, std::unique_ptr<Sequence>> sequences_;
 };
 

@@ -7,6 +7,21 @@
 
 namespace heylook {
 
+/** The vision tower and projector of a multimodal folder (family empty: a text-only model). */
+struct VisionConfig {
+  std::string family;  // llava (CLIP tower, MLP projector) | gemma3 (SigLIP tower, pooled projector)
+  int hidden_size = 0;
+  int num_hidden_layers = 0;
+  int num_attention_heads = 0;
+  int image_size = 0;
+  int patch_size = 0;
+  int num_channels = 3;
+  float layer_norm_eps = 1e-5f;
+  int feature_layer = -2;        // LLaVA: which hidden state feeds the projector (negative: from the end)
+  bool keep_class_token = false;  // LLaVA's "full" feature strategy; "default" drops the class row
+  int tokens_per_image = 0;       // Gemma 3: mm_tokens_per_image, the pooled grid
+};
+
 /** The decoder's shape, read from config.json by the TypeScript side and passed in. */
 struct ModelConfig {
   std::string model_type = "llama";  // llama | mistral | qwen2 | qwen3 | gemma3_text | phi3 | qwen3_moe
@@ -44,6 +59,7 @@ struct ModelConfig {
   int experts_per_token = 0;
   bool norm_topk_prob = false;
   std::vector<int> moe_layers;
+  VisionConfig vision;
 };
 
 }  // namespace heylook

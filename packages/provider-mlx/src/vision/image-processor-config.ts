@@ -35,6 +35,7 @@ export const preprocessorConfigSchema = z.object({
   patch_size: z.number().int().positive().optional(),
   temporal_patch_size: z.number().int().positive().optional(),
   merge_size: z.number().int().positive().optional(),
+  do_pan_and_scan: z.boolean().optional(),
 });
 export type PreprocessorConfig = z.infer<typeof preprocessorConfigSchema>;
 
@@ -79,11 +80,12 @@ const filtersByNumber: Record<number, ResampleFilter> = { 1: 'lanczos', 2: 'bili
 function processorKind(type: string | undefined, where: string): ImageProcessorSettings['kind'] {
   const base = (type ?? '').replace(/(Fast|Pil)$/, '');
   if (base === 'CLIPImageProcessor') return 'clip';
-  if (base === 'SiglipImageProcessor') return 'siglip';
+  // Gemma 3's processor is SigLIP's (resize to size, rescale, normalize) plus optional pan-and-scan crops.
+  if (base === 'SiglipImageProcessor' || base === 'Gemma3ImageProcessor') return 'siglip';
   if (base === 'Qwen2VLImageProcessor' || base === 'Qwen2_5_VLImageProcessor') return 'qwen2-vl';
   throw new HeylookError(
     errorCodes.unsupportedModel,
-    `${where}: image_processor_type ${type === undefined ? 'is missing' : JSON.stringify(type)}; the mlx provider preprocesses images for CLIPImageProcessor, SiglipImageProcessor and Qwen2VLImageProcessor.`,
+    `${where}: image_processor_type ${type === undefined ? 'is missing' : JSON.stringify(type)}; the mlx provider preprocesses images for CLIPImageProcessor, SiglipImageProcessor, Gemma3ImageProcessor and Qwen2VLImageProcessor.`,
     { param: 'model_path' },
   );
 }
@@ -99,11 +101,16 @@ function invalid(where: string, message: string): HeylookError {
 
 /** Reads a parsed preprocessor_config.json the way transformers does, filling each processor class's defaults. */
 export function imageProcessorSettings(raw: unknown, where = 'preprocessor_config.json'): ImageProcessorSettings {
-  const parsed = preprocessorConfigSchema.safeParse(raw);
+  // Configs write null for "the class default" (Gemma 3's do_pan_and_scan, crop_size, …), as transformers reads them.
+  const given = typeof raw === 'object' && raw !== null ? Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null)) : raw;
+  const parsed = preprocessorConfigSchema.safeParse(given);
   if (!parsed.success) throw invalid(where, `unexpected values (${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}).`);
   const config = parsed.data;
   const kind = processorKind(config.image_processor_type, where);
-  const filter = filtersByNumber[config.resample ?? 3];
+  const gemma3 = (config.image_processor_type ?? '').startsWith('Gemma3ImageProcessor');
+  if (gemma3 && config.do_pan_and_scan) throw new HeylookError(errorCodes.unsupportedModel, `${where}: Gemma 3's pan-and-scan crops (do_pan_and_scan) are not supported yet.`, { param: 'model_path' });
+  // Gemma3ImageProcessor resizes bilinearly by default, CLIP's and SigLIP's bicubically.
+  const filter = filtersByNumber[config.resample ?? (gemma3 ? 2 : 3)];
   if (!filter) throw invalid(where, `resample ${config.resample} is not supported (bilinear 2, bicubic 3 and lanczos 1 are).`);
   const common: CommonSettings = {
     resize: config.do_resize ?? true,

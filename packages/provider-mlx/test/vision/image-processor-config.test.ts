@@ -27,7 +27,9 @@ describe('ImageProcessor settings', () => {
   it('refuses a folder without preprocessor_config.json, an unknown processor and an unsupported filter with coded errors', async () => {
     const folder = await mkdtemp(path.join(tmpdir(), 'heylook-preprocessor-'));
     await expect(ImageProcessor.fromFolder(folder)).rejects.toMatchObject({ code: errorCodes.invalidModelFile, param: 'model_path' });
-    expect(() => ImageProcessor.fromConfig({ image_processor_type: 'Gemma3ImageProcessor' })).toThrow(expect.objectContaining({ code: errorCodes.unsupportedModel }));
+    expect(() => ImageProcessor.fromConfig({ image_processor_type: 'Idefics3ImageProcessor' })).toThrow(expect.objectContaining({ code: errorCodes.unsupportedModel }));
+    expect(() => ImageProcessor.fromConfig({ image_processor_type: 'Gemma3ImageProcessor', do_pan_and_scan: true })).toThrow(expect.objectContaining({ code: errorCodes.unsupportedModel }));
+    expect(ImageProcessor.fromConfig({ image_processor_type: 'Gemma3ImageProcessor' }).settings).toMatchObject({ kind: 'siglip', filter: 'bilinear', mean: [0.5, 0.5, 0.5] });
     expect(() => ImageProcessor.fromConfig({})).toThrow(expect.objectContaining({ code: errorCodes.unsupportedModel, message: expect.stringMatching(/image_processor_type is missing/) }));
     expect(() => ImageProcessor.fromConfig({ image_processor_type: 'CLIPImageProcessor', resample: 0 })).toThrow(expect.objectContaining({ code: errorCodes.invalidModelFile }));
     expect(() => ImageProcessor.fromConfig({ image_processor_type: 'CLIPImageProcessor', image_mean: 'x' })).toThrow(expect.objectContaining({ code: errorCodes.invalidModelFile }));
