@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { collectStream, type ChatRequest, type ModelRouter } from '@heylook/core';
 import { createRouterWith, testModelEntry } from '@heylook/core/testing';
+import { anthropicServer } from '@heylook/server-anthropic';
 import ollamaServer from '@heylook/server-ollama';
 import openaiServer from '@heylook/server-openai';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -15,7 +16,7 @@ import { mlxProvider, type MlxModel } from '../src/index.js';
 // @ts-expect-error: a plain .mjs script shared with bench/, without type declarations
 import { makeRandomVlm } from '../../../bench/make-random-vlm.mjs';
 
-// Images end to end: the official OpenAI and Ollama clients send a picture to tiny random-weight
+// Images end to end: the official OpenAI and Ollama clients (and the Anthropic API) send a picture to tiny random-weight
 // LLaVA and Gemma 3 models behind `heylook`'s servers; the answers are the provider's own for the
 // same request, and a repeated picture is served from the cache.
 
@@ -47,6 +48,7 @@ beforeAll(async () => {
   app = Fastify();
   await app.register(openaiServer, { router });
   await app.register(ollamaServer, { router });
+  await app.register(anthropicServer, { router });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused' });
@@ -105,6 +107,46 @@ describe.each(families)('%s: images through the servers', (family) => {
     });
     expect(answer.message.content).toBe(fromOpenAI.choices[0]!.message.content);
     expect((await ollama.show({ model: family })).capabilities).toContain('vision');
+  }, 120_000);
+
+  it('an Anthropic image block gets the same answer', async () => {
+    const question = [{ type: 'text', text: 'What is in the picture?' }];
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      payload: {
+        model: family,
+        max_tokens: 12,
+        temperature: 0,
+        messages: [{ role: 'user', content: [...question, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: red.toString('base64') } }] }],
+      },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const fromOpenAI = await openai.chat.completions.create({
+      model: family,
+      max_tokens: 12,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in the picture?' }, { type: 'image_url', image_url: { url: dataUrl(red) } }] }],
+    });
+    expect((response.json() as { content: { text: string }[] }).content[0]!.text).toBe(fromOpenAI.choices[0]!.message.content);
+  }, 120_000);
+
+  it('decodes an image request in the same batches as a text request', async () => {
+    const lease = await router.acquire(family);
+    const model = lease.provider as MlxModel;
+    try {
+      const before = model.decodeStats();
+      const [withImage, textOnly] = await Promise.all([
+        collectStream(model.chat({ messages: [{ role: 'user', content: [{ type: 'image', data: new Uint8Array(blue) }, { type: 'text', text: 'Tell me.' }] }], maxTokens: 24 })),
+        collectStream(model.chat({ messages: [{ role: 'user', content: 'Tell me a story.' }], maxTokens: 24 })),
+      ]);
+      expect([withImage.finishReason, textOnly.finishReason]).toEqual(['length', 'length']);
+      const after = model.decodeStats();
+      // 46 decode steps in all; batched together they take about half as many forward passes.
+      expect(after.rows - before.rows).toBe(46);
+      expect(after.batches - before.batches).toBeLessThan(36);
+    } finally {
+      lease.release();
+    }
   }, 120_000);
 
   it('takes two pictures in one message, text alone, and refuses an image over the limit with a 413', async () => {
