@@ -94,13 +94,20 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const prompt = loaded.tokenizer.chatText(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) });
     const output = chatOutputFor(loaded.chatFormat, prompt, tools !== undefined);
     const grammar = chatGrammarOf(request, loaded.chatFormat, prompt);
-    const images = request.messages.flatMap((message) => (message.role === 'user' && typeof message.content !== 'string' ? message.content : [])).filter((part) => part.type === 'image');
-    if (images.length === 0) return this.#stream(loaded, loaded.tokenizer.encode(prompt, !loaded.tokenizer.hasChatTemplate), request, options, { output, grammar });
-    // assertCanChat let images through, so the model has a vision tower.
-    const { spec } = loaded.vision!;
+    const { ids, images } = this.#promptIds(loaded, request, prompt);
+    return this.#stream(loaded, ids, request, options, { output, grammar, ...(images ? { images } : {}) });
+  }
+
+  /** The rendered chat prompt's ids, each image's placeholder expanded to its rows as the family's processor does. */
+  #promptIds(loaded: Loaded, request: ChatRequest, prompt: string): { ids: number[]; images?: GenerationShape['images'] } {
+    const parts = request.messages.flatMap((message) => (message.role === 'user' && typeof message.content !== 'string' ? message.content : [])).filter((part) => part.type === 'image');
+    if (parts.length === 0) return { ids: loaded.tokenizer.encode(prompt, !loaded.tokenizer.hasChatTemplate) };
+    if (!loaded.vision) {
+      throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" cannot read images; send text only or pick a vision model.`, { param: 'messages' });
+    }
+    const { spec } = loaded.vision;
     const ids = loaded.tokenizer.encode(expandImagePlaceholders(prompt, spec, (id) => loaded.tokenizer.tokenText(id)), !loaded.tokenizer.hasChatTemplate);
-    const spans = imageSpans(ids, spec, images.map((image) => image.data));
-    return this.#stream(loaded, ids, request, options, { output, grammar, images: { parts: images, spans } });
+    return { ids, images: { parts, spans: imageSpans(ids, spec, parts.map((image) => image.data)) } };
   }
 
   /**
@@ -163,7 +170,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
   override async countChatTokens(request: ChatRequest): Promise<number> {
     const loaded = this.#require();
     const tools = request.toolChoice === 'none' ? undefined : request.tools;
-    return loaded.tokenizer.chatPrompt(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) }).length;
+    const prompt = loaded.tokenizer.chatText(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) });
+    return this.#promptIds(loaded, request, prompt).ids.length;
   }
 
   /** Decode batches run and rows decoded in them since load (rows / batches = mean batch size). */

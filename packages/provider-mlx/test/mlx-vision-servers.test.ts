@@ -128,6 +128,14 @@ describe.each(families)('%s: images through the servers', (family) => {
       messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in the picture?' }, { type: 'image_url', image_url: { url: dataUrl(red) } }] }],
     });
     expect((response.json() as { content: { text: string }[] }).content[0]!.text).toBe(fromOpenAI.choices[0]!.message.content);
+    // count_tokens counts the image's rows as the answer's usage does.
+    const counted = await app.inject({
+      method: 'POST',
+      url: '/v1/messages/count_tokens',
+      payload: { model: family, messages: [{ role: 'user', content: [...question, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: red.toString('base64') } }] }] },
+    });
+    const { usage } = response.json() as { usage: { input_tokens: number; cache_read_input_tokens?: number } };
+    expect((counted.json() as { input_tokens: number }).input_tokens).toBe(usage.input_tokens + (usage.cache_read_input_tokens ?? 0));
   }, 120_000);
 
   it('decodes an image request in the same batches as a text request', async () => {
