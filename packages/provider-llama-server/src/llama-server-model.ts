@@ -5,6 +5,7 @@ import {
   BaseProvider,
   errorCodes,
   HeylookError,
+  readGgufHeader,
   type ChatRequest,
   type CompletionRequest,
   type EmbedRequest,
@@ -17,6 +18,7 @@ import {
 import { requireLlamaServerBinary } from './find-binary.js';
 import type { LlamaServerConfig } from './llama-server-config.js';
 import { chatBody, completionFormat, samplingFields } from './request-body.js';
+import { templateTakesTools } from './model-facts.js';
 import { LlamaServerProcess } from './server-process.js';
 import { readSseJson } from './sse.js';
 import { ChatStreamMapper, CompletionStreamMapper } from './stream-mappers.js';
@@ -78,6 +80,8 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     this.#loaded = true;
     try {
       await this.#start(options);
+      // Tools only where the template renders them: elsewhere llama-server ignores tools and tool_choice.
+      if (this.capabilities.tools) this.capabilities.tools = templateTakesTools((await readGgufHeader(this.#resolve(this.config.model_path))).metadata);
     } catch (error) {
       this.#loaded = false;
       throw error;

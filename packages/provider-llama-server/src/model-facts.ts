@@ -36,6 +36,15 @@ export function kvCacheBytes(header: GgufHeader, config: Pick<LlamaServerConfig,
   return 2 * layers * perSlot * config.parallel * kvHeads * (keyLength + valueLength);
 }
 
+/**
+ * Whether llama-server can take tools for this model: its chat template renders them (else
+ * llama-server answers in plain text whatever tool_choice says).
+ */
+export function templateTakesTools(metadata: GgufHeader['metadata']): boolean {
+  const template = metadata['tokenizer.chat_template'];
+  return typeof template === 'string' && /\btools\b/.test(template);
+}
+
 /** Facts for listings, read from the header without starting llama-server. */
 export async function describeModel(config: LlamaServerConfig, baseDir: string): Promise<ModelInfo> {
   const modelPath = path.resolve(baseDir, config.model_path);
@@ -57,7 +66,7 @@ export async function describeModel(config: LlamaServerConfig, baseDir: string):
       chat: generates,
       complete: generates,
       embed: config.embedding,
-      tools: generates,
+      tools: generates && templateTakesTools(meta),
       jsonSchema: generates,
       vision: generates && config.mmproj_path !== undefined,
       logprobs: generates,

@@ -39,7 +39,7 @@ describe('chatBody', () => {
       stop: ['END', 'x'],
       max_tokens: 9,
       tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }],
-      tool_choice: { type: 'function', function: { name: 'f' } },
+      tool_choice: 'required',
       response_format: { type: 'json_schema', json_schema: { name: 'response', schema: { type: 'object' } } },
       logprobs: true,
       top_logprobs: 2,

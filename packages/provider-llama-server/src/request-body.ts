@@ -1,4 +1,4 @@
-import { toOpenAIMessage, toOpenAIResponseFormat, toOpenAIToolChoice, toOpenAITools, type ChatRequest, type GenerationOptions, type ResponseFormat } from '@heylook/core';
+import { forcedToolsOf, toOpenAIMessage, toOpenAIResponseFormat, toOpenAIToolChoice, toOpenAITools, type ChatRequest, type GenerationOptions, type ResponseFormat } from '@heylook/core';
 import type { LlamaServerConfig } from './llama-server-config.js';
 
 type Json = Record<string, unknown>;
@@ -39,8 +39,15 @@ export function chatBody(request: ChatRequest, config: LlamaServerConfig): Json 
     cache_prompt: true,
   };
   if (request.tools?.length) {
-    body.tools = toOpenAITools(request.tools);
-    if (request.toolChoice) body.tool_choice = toOpenAIToolChoice(request.toolChoice);
+    const choice = request.toolChoice;
+    if (typeof choice === 'object') {
+      // llama-server takes tool_choice "auto", "none" or "required" only: a named function is "required" of that tool alone.
+      body.tools = toOpenAITools(forcedToolsOf(request)!);
+      body.tool_choice = 'required';
+    } else {
+      body.tools = toOpenAITools(request.tools);
+      if (choice) body.tool_choice = toOpenAIToolChoice(choice);
+    }
     if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
   }
   if (request.think !== undefined) {

@@ -15,7 +15,7 @@ describe('chatFormatOf', () => {
     expect(chatFormatOf(llama32, noTokens).toolCalls).toBe('llama3');
     expect(chatFormatOf(llama31, noTokens).toolCalls).toBe('llama3');
     expect(chatFormatOf(mistral, noTokens).toolCalls).toBe('mistral');
-    expect(chatFormatOf(qwen3Coder, noTokens).toolCalls).toBeUndefined();
+    expect(chatFormatOf(qwen3Coder, noTokens).toolCalls).toBe('qwen3-xml');
     expect(chatFormatOf('{{ messages[0].content }}', noTokens).toolCalls).toBeUndefined();
     expect(chatFormatOf(undefined, noTokens)).toEqual({ thinkSwitch: false });
   });

@@ -92,7 +92,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     assertCanChat(this, request);
     const tools = request.tools?.length && request.toolChoice !== 'none' ? request.tools : undefined;
     const prompt = loaded.tokenizer.chatText(request.messages, { ...(tools ? { tools } : {}), ...this.#think(loaded, request) });
-    const output = chatOutputFor(loaded.chatFormat, prompt, tools !== undefined);
+    const output = chatOutputFor(loaded.chatFormat, prompt, tools);
     const grammar = chatGrammarOf(request, loaded.chatFormat, prompt);
     const { ids, images } = this.#promptIds(loaded, request, prompt);
     return this.#stream(loaded, ids, request, options, { output, grammar, ...(images ? { images } : {}) });

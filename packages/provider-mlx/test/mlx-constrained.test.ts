@@ -3,7 +3,7 @@ import { createTestModel } from '@heylook/core/testing';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlxProvider, type MlxModel } from '../src/index.js';
-import { makeQwen3ToolsModel } from './support/qwen3-template.js';
+import { makeQwen3ToolsModel, qwen3XmlTemplate } from './support/qwen3-template.js';
 
 // Constrained decoding on real MLX models: stories260K-hf (trained, no chat template) and a
 // random-weight Qwen3-style model with Qwen3's template. Random weights and a story model know
@@ -167,4 +167,40 @@ describe('forced tool calls on a Qwen3-style model', () => {
     expect(ajv.validate(schema, JSON.parse(result.text))).toBe(true);
     expect(result.reasoning).toBe('');
   }, 60_000);
+});
+
+describe('forced tool calls in Qwen3-Coder / Qwen3.5 XML', () => {
+  let model: MlxModel;
+  beforeAll(async () => {
+    const dir = await makeQwen3ToolsModel(13, qwen3XmlTemplate);
+    model = createTestModel(mlxProvider, { model_path: dir, stop_on_bos: false, parallel: 4 }, { id: 'qwen3-xml', baseDir: dir }) as MlxModel;
+    await model.load();
+  }, 120_000);
+  afterAll(() => model?.unload());
+
+  // No maxLength here: xgrammar counts an XML value's characters loosely over bytes that are not
+  // UTF-8 (which random weights write and trained models don't), so a decoded value can be longer.
+  const xmlTools: ToolDefinition[] = [
+    {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] }, days: { type: 'integer' } }, required: ['city', 'unit', 'days'] },
+    },
+    { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] } },
+  ];
+
+  it('declares tools, and tool_choice "required" makes XML calls that parse into arguments that validate, over many seeds', async () => {
+    expect(model.capabilities.tools).toBe(true);
+    const seeds = Array.from({ length: 12 }, (_, index) => index + 1);
+    const results = await Promise.all(
+      seeds.map((seed) => collectStream(model.chat({ messages: question, tools: xmlTools, toolChoice: 'required', temperature: 1, seed, maxTokens: 160 }))),
+    );
+    const called = results.filter((result) => result.finishReason === 'tool-calls');
+    expect(called.length).toBeGreaterThanOrEqual(6);
+    for (const result of called) {
+      const [call] = result.toolCalls;
+      const tool = xmlTools.find((item) => item.name === call!.name);
+      expect(tool, call!.name).toBeDefined();
+      expect(ajv.validate(tool!.parameters!, JSON.parse(call!.arguments)), call!.arguments).toBe(true);
+    }
+  }, 240_000);
 });

@@ -130,7 +130,7 @@ describe('model output → reasoning, text and tool calls', () => {
   /** A scripted answer, tokenized and decoded token by token as generation does, through the parser the model picks for this prompt. */
   function parseOutput(output: string, prompt: string, toolsOffered = true) {
     const format = chatFormatOf(tokenizer.templateText, (text) => tokenizer.tokenId(text) !== undefined);
-    const parser = chatOutputFor(format, prompt, toolsOffered);
+    const parser = chatOutputFor(format, prompt, toolsOffered ? tools : undefined);
     const decoder = new IncrementalDecoder(tokenizer, tokenizer.encode(prompt, false));
     const parts = [...tokenizer.encode(output, false).flatMap((id) => parser.push(decoder.push(id))), ...parser.flush()];
     return {

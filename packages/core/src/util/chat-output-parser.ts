@@ -10,6 +10,7 @@ export interface ChatOutputParserOptions {
   /** Parse the answer for tool calls in this format (only when the request offered tools). */
   toolCalls?: ToolCallFormat;
   newId?: ToolCallParserOptions['newId'];
+  tools?: ToolCallParserOptions['tools'];
 }
 
 /**
@@ -23,7 +24,8 @@ export class ChatOutputParser {
 
   constructor(options: ChatOutputParserOptions) {
     this.#reasoning = options.reasoning ? new ReasoningSplitter(options.reasoning) : undefined;
-    this.#tools = options.toolCalls ? new ToolCallParser(options.toolCalls, options.newId ? { newId: options.newId } : {}) : undefined;
+    const { toolCalls, newId, tools } = options;
+    this.#tools = toolCalls ? new ToolCallParser(toolCalls, { ...(newId ? { newId } : {}), ...(tools ? { tools } : {}) }) : undefined;
   }
 
   /** How many tool calls the output held so far. */

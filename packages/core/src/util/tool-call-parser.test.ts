@@ -120,3 +120,41 @@ describe('ToolCallParser mistral', () => {
     expectEverySplit('mistral', '[TOOL_CALLS]', { text: '[TOOL_CALLS]', calls: [] });
   });
 });
+
+describe('ToolCallParser qwen3-xml (Qwen3-Coder, Qwen3.5 templates)', () => {
+  // The templates show the model `<tool_call>\n<function=name>\n<parameter=key>\nvalue\n</parameter>\n</function>\n</tool_call>`.
+  const tools = [
+    { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } } } },
+    { name: 'search', parameters: { type: 'object', properties: { query: { type: 'string' }, limit: { type: 'integer' }, exact: { type: 'boolean' }, filters: { type: 'object' } } } },
+  ];
+  function xml(chunks: string[]): Parsed {
+    const parser = new ToolCallParser('qwen3-xml', { newId: (index) => `id${index}`, tools });
+    return collect([...chunks.flatMap((chunk) => parser.push(chunk)), ...parser.flush()]);
+  }
+  const call = (name: string, args: Record<string, string>) =>
+    `<tool_call>\n<function=${name}>\n${Object.entries(args).map(([key, value]) => `<parameter=${key}>\n${value}\n</parameter>\n`).join('')}</function>\n</tool_call>`;
+
+  it('parses calls after text, whole and in every split, typing values by the tool schema', () => {
+    const output = `Let me look.\n${call('get_weather', { city: 'Paris', unit: 'celsius' })}\n${call('search', { query: '42', limit: '5', exact: 'True', filters: '{"year": 2024}' })}`;
+    const expected = {
+      text: 'Let me look.',
+      calls: [
+        { ...weather, id: 'id0' },
+        { name: 'search', arguments: { query: '42', limit: 5, exact: true, filters: { year: 2024 } }, id: 'id1' },
+      ],
+    };
+    expect(xml([output])).toEqual(expected);
+    for (let cut = 1; cut < output.length; cut += 7) expect(xml([output.slice(0, cut), output.slice(cut)])).toEqual(expected);
+    expect(xml([...output])).toEqual(expected);
+  });
+
+  it('keeps multi-line text values whole, and takes a call without parameters', () => {
+    expect(xml([call('search', { query: 'line one\nline two' })]).calls).toEqual([{ name: 'search', arguments: { query: 'line one\nline two' }, id: 'id0' }]);
+    expect(xml(['<tool_call>\n<function=get_time>\n</function>\n</tool_call>']).calls).toEqual([{ name: 'get_time', arguments: {}, id: 'id0' }]);
+  });
+
+  it('shows a block that is not a call as text', () => {
+    expect(xml(['<tool_call>\nnot xml\n</tool_call>'])).toEqual({ text: '<tool_call>\nnot xml\n</tool_call>', calls: [] });
+    expect(xml(['<tool_call>\n<function=x>\nstray text\n</function>\n</tool_call>']).calls).toEqual([]);
+  });
+});

@@ -1,22 +1,25 @@
-import type { StreamPart } from '../provider/types.js';
+import type { StreamPart, ToolDefinition } from '../provider/types.js';
 import { jsonValueEnd, partialMarkerLength, tryParseJson } from './text-scan.js';
 
 /**
  * The tool-call formats models write natively:
  * - `hermes`: Hermes, Qwen 2.5/3, and most templates with `<tool_call>{"name":…,"arguments":…}</tool_call>`;
  * - `llama3`: Llama 3.1–3.3, a bare `{"name":…,"parameters":…}` answer, optionally after `<|python_tag|>`;
- * - `mistral`: `[TOOL_CALLS][{"name":…,"arguments":…}]` (v3) or `[TOOL_CALLS]name[ARGS]{…}` (v11+).
+ * - `mistral`: `[TOOL_CALLS][{"name":…,"arguments":…}]` (v3) or `[TOOL_CALLS]name[ARGS]{…}` (v11+);
+ * - `qwen3-xml`: Qwen3-Coder and Qwen3.5, `<tool_call><function=name><parameter=key>value</parameter>…</function></tool_call>`.
  */
-export type ToolCallFormat = 'hermes' | 'llama3' | 'mistral';
+export type ToolCallFormat = 'hermes' | 'llama3' | 'mistral' | 'qwen3-xml';
 
 export type ToolCallParserPart = Extract<StreamPart, { type: 'text-delta' | 'tool-call' }>;
 
 export interface ToolCallParserOptions {
   /** The id of the call at `index`, when the model gave none (default `call_<random>`). */
   newId?: (index: number) => string;
+  /** The offered tools: `qwen3-xml` writes parameter values as text, and their schema says which are strings. */
+  tools?: ToolDefinition[];
 }
 
-const markers = { hermes: '<tool_call>', llama3: '<|python_tag|>', mistral: '[TOOL_CALLS]' } as const;
+const markers = { hermes: '<tool_call>', llama3: '<|python_tag|>', mistral: '[TOOL_CALLS]', 'qwen3-xml': '<tool_call>' } as const;
 const hermesEnd = '</tool_call>';
 const mistralHeader = /^([\w.-]+)\s*(?:\[CALL_ID\]\s*([\w-]+)\s*)?\[ARGS\]\s*/;
 
@@ -29,6 +32,7 @@ const mistralHeader = /^([\w.-]+)\s*(?:\[CALL_ID\]\s*([\w-]+)\s*)?\[ARGS\]\s*/;
 export class ToolCallParser {
   readonly #format: ToolCallFormat;
   readonly #newId: (index: number) => string;
+  readonly #tools: ToolDefinition[];
   #buffer = '';
   /** start: nothing but whitespace seen yet (Llama answers a call with bare JSON); call: inside a call block. */
   #mode: 'start' | 'text' | 'call';
@@ -42,6 +46,7 @@ export class ToolCallParser {
   constructor(format: ToolCallFormat, options: ToolCallParserOptions = {}) {
     this.#format = format;
     this.#newId = options.newId ?? (() => `call_${randomId(24)}`);
+    this.#tools = options.tools ?? [];
     this.#mode = format === 'llama3' ? 'start' : 'text';
   }
 
@@ -78,7 +83,7 @@ export class ToolCallParser {
       case 'text':
         return this.#scanText(parts, ending);
       case 'call':
-        return this.#format === 'hermes' ? this.#hermesCall(parts, ending) : this.#jsonCalls(parts, ending);
+        return this.#format === 'hermes' || this.#format === 'qwen3-xml' ? this.#taggedCall(parts, ending) : this.#jsonCalls(parts, ending);
     }
   }
 
@@ -126,13 +131,13 @@ export class ToolCallParser {
     return false;
   }
 
-  /** Hermes: the block ends at `</tool_call>`; at the end of generation an unclosed block may still hold a whole call. */
-  #hermesCall(parts: ToolCallParserPart[], ending: boolean): boolean {
+  /** Hermes and Qwen3 XML: the block ends at `</tool_call>`; at the end of generation an unclosed block may still hold a whole call. */
+  #taggedCall(parts: ToolCallParserPart[], ending: boolean): boolean {
     const at = this.#buffer.indexOf(hermesEnd);
     if (at < 0 && !ending) return false;
     const body = at < 0 ? this.#buffer : this.#buffer.slice(0, at);
     const rest = at < 0 ? '' : this.#buffer.slice(at + hermesEnd.length);
-    const calls = parseCalls(tryParseJson(body.trim()));
+    const calls = this.#format === 'qwen3-xml' ? parseXmlCall(body, this.#tools) : parseCalls(tryParseJson(body.trim()));
     if (calls) for (const call of calls) this.#call(parts, call);
     else this.#text(parts, `${markers.hermes}${body}${at < 0 ? '' : hermesEnd}`);
     this.#buffer = rest;
@@ -226,6 +231,39 @@ function parseCalls(value: unknown): ParsedCall[] | undefined {
     calls.push({ name: item.name, arguments: JSON.stringify(args), ...(typeof item.id === 'string' ? { id: item.id } : {}) });
   }
   return calls;
+}
+
+/**
+ * Qwen3-Coder's call: `<function=name>`, then `<parameter=key>\nvalue\n</parameter>` for each
+ * argument, then `</function>`. Values are text as the template writes them (objects and lists
+ * as JSON), trimmed; a parameter the tool's schema types as a string stays text, others are read as
+ * JSON (or Python's True/False/None, which templates print) and stay text when they are not.
+ */
+function parseXmlCall(body: string, tools: ToolDefinition[]): ParsedCall[] | undefined {
+  const call = /^\s*<function=([^>\n]+)>\n?([\s\S]*?)<\/function>\s*$/.exec(body);
+  if (!call) return undefined;
+  const name = call[1]!.trim();
+  const properties = (tools.find((tool) => tool.name === name)?.parameters?.properties ?? {}) as Record<string, { type?: unknown }>;
+  const args: Record<string, unknown> = {};
+  const parameter = /\s*<parameter=([^>\n]+)>\n?([\s\S]*?)\n?<\/parameter>/y;
+  let at = 0;
+  for (let match = parameter.exec(call[2]!); match; match = parameter.exec(call[2]!)) {
+    const key = match[1]!.trim();
+    args[key] = xmlValue(match[2]!, properties[key]?.type);
+    at = parameter.lastIndex;
+  }
+  if (call[2]!.slice(at).trim() !== '') return undefined;
+  return [{ name, arguments: JSON.stringify(args) }];
+}
+
+function xmlValue(raw: string, type: unknown): unknown {
+  // Whitespace around a value is layout (the grammar of a forced call allows it there), not content.
+  const text = raw.trim();
+  if (type === 'string' || (Array.isArray(type) && type.includes('string'))) return text;
+  const python: Record<string, unknown> = { True: true, False: false, None: null };
+  if (text in python) return python[text];
+  const value = tryParseJson(text);
+  return value === undefined ? text : value;
 }
 
 const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

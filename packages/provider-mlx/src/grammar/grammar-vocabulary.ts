@@ -78,6 +78,8 @@ async function withSchemaGrammars(format: StructuralTagFormat, param: string): P
   switch (format.type) {
     case 'json_schema':
       return { type: 'grammar', grammar: await converter.toGrammar(format.json_schema, param) };
+    case 'qwen_xml_parameter':
+      return { type: 'grammar', grammar: await converter.toGrammar(format.json_schema, param, 'qwen-xml') };
     case 'sequence':
     case 'or':
       return { ...format, elements: await Promise.all(format.elements.map((element) => withSchemaGrammars(element, param))) };

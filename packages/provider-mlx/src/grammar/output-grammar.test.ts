@@ -66,12 +66,13 @@ describe('output grammars', () => {
     ['llama3', { format: 'llama3' }, '{"name": "get_time", "parameters": {"zone": "UTC"}}'],
     ['mistral v3', { format: 'mistral' }, '[TOOL_CALLS][{"name": "get_time", "arguments": {"zone": "UTC"}}]'],
     ['mistral v11', { format: 'mistral', namedArguments: true }, '[TOOL_CALLS]get_time[ARGS]{"zone": "UTC"}'],
+    ['qwen3-xml', { format: 'qwen3-xml' }, '<tool_call>\n<function=get_time>\n<parameter=zone>\nUTC\n</parameter>\n</function>\n</tool_call>'],
   ];
   it.each(written)('forces a %s call in the syntax its output parser reads', async (_name, syntax, text) => {
     expect(await matches(toolCallGrammarOf(tools, syntax), text)).toBe(true);
     expect(await matches(toolCallGrammarOf(tools, syntax), text.replace('get_time', 'get_news'))).toBe(false);
     expect(await matches(toolCallGrammarOf(tools, syntax), 'Sure! ' + text)).toBe(false);
-    const parser = new ChatOutputParser({ toolCalls: syntax.format, newId: () => 'call_1' });
+    const parser = new ChatOutputParser({ toolCalls: syntax.format, newId: () => 'call_1', tools });
     const parts = [...parser.push(text), ...parser.flush()];
     expect(parts).toEqual([{ type: 'tool-call', index: 0, id: 'call_1', name: 'get_time', arguments: '{"zone":"UTC"}' }]);
   });

@@ -39,6 +39,15 @@ export function toolCallGrammarOf(tools: ToolDefinition[], syntax: ToolCallSynta
       return { type: 'tag', begin: '<tool_call>\n', content: { type: 'json_schema', json_schema: call('arguments') }, end: '\n</tool_call>' };
     case 'llama3':
       return { type: 'json_schema', json_schema: call('parameters') };
+    case 'qwen3-xml': {
+      const calls = tools.map((tool): StructuralTagFormat => ({
+        type: 'tag',
+        begin: `<tool_call>\n<function=${tool.name}>\n`,
+        content: { type: 'qwen_xml_parameter', json_schema: argumentsOf(tool) },
+        end: '\n</function>\n</tool_call>',
+      }));
+      return calls.length === 1 ? calls[0]! : { type: 'or', elements: calls };
+    }
     case 'mistral':
       if (syntax.namedArguments) {
         const named = tools.map((tool): StructuralTagFormat => ({

@@ -16,12 +16,14 @@ export class SchemaConverter {
   /** Schema text → EBNF, most recently used last. */
   #cache = new Map<string, string>();
 
-  async toGrammar(schema: unknown, param: string): Promise<string> {
+  /** `syntax`: compact JSON, or Qwen3-Coder's `<parameter=key>value</parameter>` arguments. */
+  async toGrammar(schema: unknown, param: string, syntax: 'json' | 'qwen-xml' = 'json'): Promise<string> {
     const text = JSON.stringify(schema);
-    const cached = this.#cache.get(text);
+    const key = `${syntax}:${text}`;
+    const cached = this.#cache.get(key);
     if (cached !== undefined) {
-      this.#cache.delete(text);
-      this.#cache.set(text, cached);
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
       return cached;
     }
     const instance = (this.#instance ??= loadXgrammar({
@@ -32,14 +34,17 @@ export class SchemaConverter {
     this.#messages = [];
     let grammar: string;
     try {
-      const converted = await instance.Grammar.fromJSONSchema(text, false, -1);
+      const converted =
+        syntax === 'json'
+          ? await instance.Grammar.fromJSONSchema(text, false, -1)
+          : await instance.Grammar.fromStructuralTag({ type: 'structural_tag', format: { type: 'qwen_xml_parameter', json_schema: schema as Record<string, unknown> } });
       grammar = withJsonStringCharacters(converted.toString());
       converted.dispose();
     } catch (error) {
       this.#instance = undefined;
       throw new HeylookError(errorCodes.invalidRequest, `The JSON schema in "${param}" can't be enforced: ${this.#reason(error)}.`, { param, cause: error });
     }
-    this.#cache.set(text, grammar);
+    this.#cache.set(key, grammar);
     if (this.#cache.size > cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
     return grammar;
   }

@@ -69,3 +69,33 @@ export async function makeQwen3ToolsModel(seed = 11, template = qwen3Template): 
   await writeFile(configFile, JSON.stringify({ ...config, chat_template: template }));
   return dir;
 }
+
+/**
+ * The tool parts of a template like Qwen3-Coder's and Qwen3.5's: calls written as
+ * `<tool_call>\n<function=name>\n<parameter=key>\nvalue\n</parameter>\n</function>\n</tool_call>`.
+ */
+export const qwen3XmlTemplate = `{%- if tools %}
+{{- '<|im_start|>system\\n# Tools\\n\\n<tools>' }}
+{%- for tool in tools %}
+{{- '\\n<function>\\n<name>' + tool.function.name + '</name>\\n</function>' }}
+{%- endfor %}
+{{- '\\n</tools>\\n\\nIf you choose to call a tool ONLY reply in the following format:\\n\\n<tool_call>\\n<function=example_function_name>\\n<parameter=example_parameter_1>\\nvalue_1\\n</parameter>\\n</function>\\n</tool_call><|im_end|>\\n' }}
+{%- endif %}
+{%- for message in messages %}
+{%- if message.role == 'assistant' and message.tool_calls %}
+{{- '<|im_start|>assistant' }}
+{%- for tool_call in message.tool_calls %}
+{{- '\\n<tool_call>\\n<function=' + tool_call.function.name + '>\\n' }}
+{%- for args_name, args_value in tool_call.function.arguments|items %}
+{{- '<parameter=' + args_name + '>\\n' + (args_value | string) + '\\n</parameter>\\n' }}
+{%- endfor %}
+{{- '</function>\\n</tool_call>' }}
+{%- endfor %}
+{{- '<|im_end|>\\n' }}
+{%- else %}
+{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}
+{%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+{{- '<|im_start|>assistant\\n' }}
+{%- endif %}`;
