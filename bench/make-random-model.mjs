@@ -225,7 +225,7 @@ export const architectures = {
 };
 
 /** xorshift32 + Box-Muller: the same weights for the same seed on every machine. */
-function normalSource(seed) {
+export function normalSource(seed) {
   let state = seed >>> 0 || 1;
   const uniform = () => {
     state ^= state << 13;
@@ -248,7 +248,8 @@ export function toRopeParameters(config) {
   return { ...rest, rope_parameters: { full_attention: global, sliding_attention: { rope_type: 'default', rope_theta: rope_local_base_freq } } };
 }
 
-function safetensors(tensors) {
+/** A float32 safetensors file of `tensors` ({ name: { shape, data } }). */
+export function writeSafetensors(tensors) {
   const header = {};
   let offset = 0;
   for (const [name, { shape: dims, data }] of Object.entries(tensors)) {
@@ -364,7 +365,7 @@ export async function makeRandomModel(dir, architecture, { seed = 1, configOverr
     const { bos_token_id, eos_token_id, torch_dtype, ...text } = written;
     written = { ...outer.config, text_config: text, vocab_size: vocab, bos_token_id, eos_token_id, torch_dtype };
   }
-  await writeFile(path.join(dir, 'model.safetensors'), safetensors(tensors));
+  await writeFile(path.join(dir, 'model.safetensors'), writeSafetensors(tensors));
   await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(written, null, 2)}\n`);
   const tokenizer = path.join(process.env.HEYLOOK_FIXTURES ?? path.resolve(here, '../models'), 'stories260K-hf');
   for (const name of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(tokenizer, name), path.join(dir, name));

@@ -15,7 +15,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeRandomModel } from './make-random-model.mjs';
+import { makeRandomModel, normalSource, writeSafetensors } from './make-random-model.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const textVocab = 512;
@@ -122,18 +122,6 @@ function recipe(family, fullSize) {
   return { ...spec, ...full, vision: { ...spec.vision, ...full.vision }, processor: { ...spec.processor, ...full.processor } };
 }
 
-/** xorshift32 + Box-Muller, seeded apart from the decoder's. */
-function normalSource(seed) {
-  let state = seed >>> 0 || 1;
-  const uniform = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return ((state >>> 0) + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 function readSafetensors(buffer) {
   const length = Number(buffer.readBigUInt64LE(0));
   const header = JSON.parse(buffer.subarray(8, 8 + length).toString('utf8'));
@@ -147,19 +135,6 @@ function readSafetensors(buffer) {
   return tensors;
 }
 
-function writeSafetensors(tensors) {
-  const header = {};
-  let offset = 0;
-  for (const [name, { shape, data }] of Object.entries(tensors)) {
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
-    offset += data.byteLength;
-  }
-  let json = JSON.stringify({ __metadata__: { format: 'pt' }, ...header });
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([length, Buffer.from(json), ...Object.values(tensors).map(({ data }) => Buffer.from(data.buffer, data.byteOffset, data.byteLength))]);
-}
 
 /** Writes FAMILY's random model to `dir`; returns its config.json and the image token ids. */
 export async function makeRandomVlm(dir, family, { seed = 7, transformersLayout = false, fullSize = false } = {}) {

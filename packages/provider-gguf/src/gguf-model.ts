@@ -32,7 +32,6 @@ import {
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
-  type LlamaEmbeddingContext,
   type LlamaGrammar,
   type LlamaModel,
   type Token,
@@ -44,6 +43,7 @@ import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplat
 import { separatePromptsStrategy } from './batching-strategy.js';
 import { chatWrapperFor, loadLlamaModel } from './gguf-load.js';
 import { finishReason, isConstrained, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
+import { GgufEmbedder } from './gguf-embedder.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
 import { sharedLlama } from './llama-instance.js';
@@ -61,6 +61,7 @@ interface Loaded {
   draft?: { model: LlamaModel; context: LlamaContext };
   pool: PrefixSlotPool<LlamaContextSequence>;
   chatWrapper: ChatWrapper;
+  embedder: GgufEmbedder;
   threads: number;
   fileSize: number;
 }
@@ -85,8 +86,6 @@ interface GenerationHooks {
 export class GgufModel extends BaseProvider<GgufConfig> {
   readonly capabilities: ProviderCapabilities;
   #loaded: Loaded | undefined;
-  #embedding: Promise<LlamaEmbeddingContext> | undefined;
-  #embedLock: Promise<unknown> = Promise.resolve();
   #jsonGrammar: Promise<LlamaGrammar> | undefined;
 
   constructor(...args: ConstructorParameters<typeof BaseProvider<GgufConfig>>) {
@@ -157,8 +156,9 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         ),
       );
       const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
-      this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, threads, fileSize, ...(draft ? { draft } : {}) };
-      if (this.config.embedding) await this.#embeddingContext();
+      const embedder = new GgufEmbedder(model, context, threads);
+      this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, ...(draft ? { draft } : {}) };
+      if (this.config.embedding) await embedder.prepare();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
         contextSize: context.contextSize,
         sequences: this.config.parallel,
@@ -179,10 +179,8 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const loaded = this.#loaded;
     if (!loaded) return;
     this.#loaded = undefined;
-    const embedding = this.#embedding;
-    this.#embedding = undefined;
     this.#jsonGrammar = undefined;
-    if (embedding) await (await embedding.catch(() => undefined))?.dispose();
+    await loaded.embedder.dispose();
     await loaded.context.dispose();
     await loaded.model.dispose();
     if (loaded.draft) {
@@ -313,35 +311,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
   }
 
   override async embed(request: EmbedRequest): Promise<EmbedResult> {
-    const loaded = this.#requireLoaded();
-    const context = await this.#embeddingContext();
-    // One embedding at a time: the embedding context has a single sequence.
-    const run = this.#embedLock.then(async () => {
-      const embeddings: number[][] = [];
-      let promptTokens = 0;
-      for (const [index, text] of request.input.entries()) {
-        let tokens = loaded.model.tokenize(text, true);
-        if (loaded.model.tokens.shouldPrependBosToken && loaded.model.tokens.bos !== null) tokens = [loaded.model.tokens.bos, ...tokens];
-        // node-llama-cpp refuses input as long as the embedding context itself.
-        const limit = maxEmbedTokens(loaded) - 1;
-        if (tokens.length > limit) {
-          if (request.truncate === false) {
-            throw new HeylookError(
-              errorCodes.contextOverflow,
-              `input[${index}] has ${tokens.length} tokens, more than the ${limit} this model embeds at once; shorten it or allow truncation.`,
-              { param: 'input' },
-            );
-          }
-          tokens = tokens.slice(0, limit);
-        }
-        promptTokens += tokens.length;
-        const embedding = await context.getEmbeddingFor(tokens);
-        embeddings.push(normalize([...embedding.vector], request.dimensions));
-      }
-      return { embeddings, usage: { promptTokens } };
-    });
-    this.#embedLock = run.catch(() => undefined);
-    return run;
+    return this.#requireLoaded().embedder.embed(request);
   }
 
   override async tokenize(text: string, options: TokenizeOptions = {}): Promise<number[]> {
@@ -483,17 +453,6 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     return this.#jsonGrammar;
   }
 
-  async #embeddingContext(): Promise<LlamaEmbeddingContext> {
-    const loaded = this.#requireLoaded();
-    this.#embedding ??= loaded.model
-      .createEmbeddingContext({ contextSize: maxEmbedTokens(loaded), threads: loaded.threads })
-      .catch((error: unknown) => {
-        this.#embedding = undefined;
-        throw error;
-      });
-    return this.#embedding;
-  }
-
   #mapGenerationError(error: unknown): unknown {
     if (isHeylookError(error)) return error;
     const message = messageOf(error);
@@ -512,15 +471,4 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     }
     return this.#loaded;
   }
-}
-
-function maxEmbedTokens(loaded: Loaded): number {
-  return Math.min(loaded.context.contextSize, loaded.model.trainContextSize);
-}
-
-/** L2-normalises, after cutting to `dimensions` when asked (Matryoshka-style truncation). */
-function normalize(vector: number[], dimensions?: number): number[] {
-  const cut = dimensions !== undefined && dimensions < vector.length ? vector.slice(0, dimensions) : vector;
-  const norm = Math.hypot(...cut) || 1;
-  return cut.map((value) => value / norm);
 }

@@ -6,9 +6,9 @@ import { chatFormatOf, type MlxChatFormat } from './mlx-chat-format.js';
 import type { MlxConfig } from './mlx-config.js';
 import { readModelConfig } from './mlx-folder.js';
 import { MlxTokenizer } from './mlx-tokenizer.js';
+import type { VisionDescription } from './mlx-vision-config.js';
 import { nativeAddon, type NativeModel } from './native-binding.js';
 import { ImageEncoder } from './vision/image-encoder.js';
-import type { ImagePromptSpec } from './vision/image-prompt.js';
 import { ImageProcessor } from './vision/image-processor.js';
 
 export interface Slot {
@@ -32,7 +32,7 @@ export interface LoadedMlxModel {
   /** The logit count (the vocabulary a grammar's mask covers). */
   vocabSize: number;
   /** A vision model's image prompt facts and its image encoder. */
-  vision?: { spec: ImagePromptSpec; encoder: ImageEncoder };
+  vision?: { spec: VisionDescription; encoder: ImageEncoder };
 }
 
 /** Special tokens the output parsers read, so they survive decoding and may appear in constrained output. */
@@ -98,7 +98,7 @@ function cacheOptions(config: MlxConfig, native: Record<string, unknown>): Recor
 }
 
 /** The image side of a vision model folder (readModelConfig found a vision tower and preprocessor_config.json). */
-async function loadVision(config: MlxConfig, dir: string, native: NativeModel, spec: ImagePromptSpec): Promise<LoadedMlxModel['vision']> {
+async function loadVision(config: MlxConfig, dir: string, native: NativeModel, spec: VisionDescription): Promise<LoadedMlxModel['vision']> {
   const limits = { maxBytes: config.max_image_bytes, maxPixels: config.max_image_pixels };
   return { spec, encoder: new ImageEncoder(native, await ImageProcessor.fromFolder(dir), limits) };
 }

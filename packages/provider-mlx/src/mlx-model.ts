@@ -219,7 +219,6 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const constraint = grammar && (await this.#vocabulary(loaded).then((vocabulary) => vocabulary.constraint(grammar.format, grammar.param)));
     // Reuse compares image rows by their picture's content, not by the image token they all share.
     const keys = images ? reuseKeys(prompt, images.spans) : prompt;
-    const keyed = (evaluated: number[]) => (images ? [...keys, ...evaluated.slice(keys.length)] : evaluated);
     const lease = await loaded.slots.take(keys, signal).catch((error: unknown) => {
       constraint?.dispose();
       throw error;
@@ -249,7 +248,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       const generated: number[] = [];
 
       let batch = await decoder.start(prompt, reused, request.seed, rows);
-      slot.tokens = keyed(decoder.evaluated);
+      // The slot holds the evaluated ids with image rows as their content keys: copied once here, extended per token below.
+      slot.tokens = images ? [...keys, ...decoder.evaluated.slice(keys.length)] : decoder.evaluated;
       const firstTokenAt = performance.now();
       let reason: FinishReason | undefined;
       while (!reason) {
@@ -265,7 +265,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         }
         if (reason) break;
         batch = await decoder.next();
-        slot.tokens = keyed(decoder.evaluated);
+        if (images) slot.tokens.push(...decoder.evaluated.slice(slot.tokens.length));
+        else slot.tokens = decoder.evaluated;
       }
       yield* parts(stops.flush());
       if (output) yield* output.flush();

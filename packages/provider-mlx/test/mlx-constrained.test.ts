@@ -1,4 +1,4 @@
-import { collectStream, errorCodes, type ChatMessage, type ChatRequest, type StreamPart, type ToolDefinition } from '@heylook/core';
+import { collectStream, errorCodes, type ChatMessage, type ChatRequest, type ToolDefinition } from '@heylook/core';
 import { createTestModel } from '@heylook/core/testing';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,20 +39,6 @@ const tools: ToolDefinition[] = [
 
 const question: ChatMessage[] = [{ role: 'user', content: 'Tell me about a person.' }];
 
-function textOf(parts: StreamPart[]): string {
-  return parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
-}
-
-function finishOf(parts: StreamPart[]): Extract<StreamPart, { type: 'finish' }> {
-  return parts.at(-1) as Extract<StreamPart, { type: 'finish' }>;
-}
-
-async function parts(stream: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const all: StreamPart[] = [];
-  for await (const part of stream) all.push(part);
-  return all;
-}
-
 describe('JSON output on stories260K-hf', () => {
   const model = createTestModel(mlxProvider, { model_path: 'stories260K-hf', parallel: 4 }) as MlxModel;
   beforeAll(() => model.load(), 60_000);
@@ -68,57 +54,57 @@ describe('JSON output on stories260K-hf', () => {
     const seeds = Array.from({ length: 24 }, (_, index) => index + 1);
     const answers = await Promise.all(
       seeds.map(async (seed) =>
-        parts(model.chat({ messages: question, responseFormat: { type: 'json-schema', schema: person }, temperature: 1, seed, maxTokens: 160 })),
+        collectStream(model.chat({ messages: question, responseFormat: { type: 'json-schema', schema: person }, temperature: 1, seed, maxTokens: 160 })),
       ),
     );
-    const stopped = answers.filter((answer) => finishOf(answer).reason === 'stop');
+    const stopped = answers.filter((answer) => answer.finishReason === 'stop');
     for (const answer of stopped) {
-      const value = JSON.parse(textOf(answer)) as unknown;
-      expect(validate(value), `${textOf(answer)}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      const value = JSON.parse(answer.text) as unknown;
+      expect(validate(value), `${answer.text}: ${ajv.errorsText(validate.errors)}`).toBe(true);
     }
     // The grammar bounds every string, so nearly every answer completes.
     expect(stopped.length).toBeGreaterThanOrEqual(20);
     // Different seeds, different answers: the grammar constrains, the model still picks.
-    expect(new Set(stopped.map(textOf)).size).toBeGreaterThan(stopped.length / 2);
+    expect(new Set(stopped.map((answer) => answer.text)).size).toBeGreaterThan(stopped.length / 2);
     const after = model.decodeStats();
     expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(1.5);
   }, 240_000);
 
   it('JSON mode answers a JSON object; greedy answers repeat', async () => {
     const request: ChatRequest = { messages: question, responseFormat: { type: 'json' }, temperature: 0, maxTokens: 120 };
-    const first = await parts(model.chat(request));
-    const second = await parts(model.chat(request));
-    expect(textOf(second)).toBe(textOf(first));
-    if (finishOf(first).reason === 'stop') {
-      const value = JSON.parse(textOf(first)) as unknown;
+    const first = await collectStream(model.chat(request));
+    const second = await collectStream(model.chat(request));
+    expect(second.text).toBe(first.text);
+    if (first.finishReason === 'stop') {
+      const value = JSON.parse(first.text) as unknown;
       expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
     } else {
-      expect(textOf(first).startsWith('{')).toBe(true);
+      expect(first.text.startsWith('{')).toBe(true);
     }
   }, 60_000);
 
   it('constrains raw completions too', async () => {
     const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
-    const answer = await parts(model.complete!({ prompt: 'Once upon a time', responseFormat: { type: 'json-schema', schema }, temperature: 0, maxTokens: 40 }));
-    expect(finishOf(answer).reason).toBe('stop');
-    expect(textOf(answer)).toMatch(/^\{"ok": (true|false)\}$/);
+    const answer = await collectStream(model.complete!({ prompt: 'Once upon a time', responseFormat: { type: 'json-schema', schema }, temperature: 0, maxTokens: 40 }));
+    expect(answer.finishReason).toBe('stop');
+    expect(answer.text).toMatch(/^\{"ok": (true|false)\}$/);
   }, 60_000);
 
   it('answers a coded 400 for a schema the engine cannot enforce, and the next request still works', async () => {
     const bad = model.chat({ messages: question, responseFormat: { type: 'json-schema', schema: { type: 'nope' } }, maxTokens: 8 });
-    await expect(parts(bad)).rejects.toMatchObject({ code: errorCodes.invalidRequest, param: 'response_format', message: expect.stringContaining('Unsupported type "nope"') });
-    const good = await parts(model.chat({ messages: question, responseFormat: { type: 'json-schema', schema: person }, temperature: 0, maxTokens: 160 }));
-    expect(ajv.validate(person, JSON.parse(textOf(good)))).toBe(true);
+    await expect(collectStream(bad)).rejects.toMatchObject({ code: errorCodes.invalidRequest, param: 'response_format', message: expect.stringContaining('Unsupported type "nope"') });
+    const good = await collectStream(model.chat({ messages: question, responseFormat: { type: 'json-schema', schema: person }, temperature: 0, maxTokens: 160 }));
+    expect(ajv.validate(person, JSON.parse(good.text))).toBe(true);
   }, 60_000);
 
   it('leaves unconstrained requests alone while constrained ones run beside them', async () => {
     const plain = { messages: question, temperature: 0, maxTokens: 48 } satisfies ChatRequest;
-    const alone = textOf(await parts(model.chat(plain)));
+    const alone = (await collectStream(model.chat(plain))).text;
     const [beside] = await Promise.all([
-      parts(model.chat(plain)),
-      parts(model.chat({ ...plain, responseFormat: { type: 'json-schema', schema: person }, temperature: 1, seed: 5 })),
+      collectStream(model.chat(plain)),
+      collectStream(model.chat({ ...plain, responseFormat: { type: 'json-schema', schema: person }, temperature: 1, seed: 5 })),
     ]);
-    expect(textOf(beside)).toBe(alone);
+    expect(beside.text).toBe(alone);
   }, 60_000);
 });
 

@@ -1,4 +1,5 @@
 import { errorCodes, HeylookError } from '@heylook/core';
+import { LruCache } from '../lru-cache.js';
 import { loadXgrammar, type Xgrammar } from './xgrammar.js';
 
 const cacheSize = 64;
@@ -13,19 +14,15 @@ const cacheSize = 64;
 export class SchemaConverter {
   #instance: Xgrammar | undefined;
   #messages: string[] = [];
-  /** Schema text → EBNF, most recently used last. */
-  #cache = new Map<string, string>();
+  /** Syntax and schema text → EBNF. */
+  readonly #cache = new LruCache<string, string>(cacheSize);
 
   /** `syntax`: compact JSON, or Qwen3-Coder's `<parameter=key>value</parameter>` arguments. */
   async toGrammar(schema: unknown, param: string, syntax: 'json' | 'qwen-xml' = 'json'): Promise<string> {
     const text = JSON.stringify(schema);
     const key = `${syntax}:${text}`;
     const cached = this.#cache.get(key);
-    if (cached !== undefined) {
-      this.#cache.delete(key);
-      this.#cache.set(key, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     const instance = (this.#instance ??= loadXgrammar({
       log: (...args: unknown[]) => this.#messages.push(args.join(' ')),
       warn: (...args: unknown[]) => this.#messages.push(args.join(' ')),
@@ -45,7 +42,6 @@ export class SchemaConverter {
       throw new HeylookError(errorCodes.invalidRequest, `The JSON schema in "${param}" can't be enforced: ${this.#reason(error)}.`, { param, cause: error });
     }
     this.#cache.set(key, grammar);
-    if (this.#cache.size > cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
     return grammar;
   }
 

@@ -1,4 +1,5 @@
 import type { ImagePart } from '@heylook/core';
+import { LruCache } from '../lru-cache.js';
 import type { NativeModel } from '../native-binding.js';
 import { decodeImage } from './image-input.js';
 import type { ImageProcessor } from './image-processor.js';
@@ -16,8 +17,8 @@ export interface ImageLimits {
  * for a while, so a picture repeated in later turns is not encoded again.
  */
 export class ImageEncoder {
-  /** Content key → features, most recently used last. */
-  #cache = new Map<string, Float32Array>();
+  /** Content key → features. */
+  readonly #cache = new LruCache<string, Float32Array>(cachedImages);
 
   constructor(
     private readonly native: NativeModel,
@@ -27,15 +28,10 @@ export class ImageEncoder {
 
   async features(image: ImagePart, key: string): Promise<Float32Array> {
     const cached = this.#cache.get(key);
-    if (cached) {
-      this.#cache.delete(key);
-      this.#cache.set(key, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const pixels = this.processor.process(await decodeImage(image, { ...this.limits, param: 'messages' }));
     const features = await this.native.encodeImage(pixels.data, Int32Array.from(pixels.shape));
     this.#cache.set(key, features);
-    if (this.#cache.size > cachedImages) this.#cache.delete(this.#cache.keys().next().value!);
     return features;
   }
 }

@@ -2,16 +2,11 @@ import { errorCodes, HeylookError, type ImagePart } from '@heylook/core';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { RgbImage } from './rgb-image.js';
 
-/** An image as it reaches a provider: core's image part (bytes), or a data URL, bare base64 (Ollama) or URL string. */
-export type ImageSource = ImagePart | string;
-
 export interface ImageInputOptions {
   /** Largest encoded image accepted, in bytes. */
   maxBytes?: number;
   /** Largest decoded image accepted, in pixels (width * height); checked before decoding. */
   maxPixels?: number;
-  /** Whether http(s) URLs may be fetched. Fetching is not implemented yet, so they are refused either way. */
-  allowRemoteImages?: boolean;
   /** The request field errors name. */
   param?: string;
 }
@@ -24,15 +19,15 @@ type ImageFormat = 'png' | 'jpeg' | 'webp';
 /**
  * Decodes a PNG, JPEG or WebP image to 8-bit RGB as Pillow (and so mlx-vlm) sees it: EXIF
  * orientation applied, an embedded ICC profile ignored rather than converted, transparency
- * composited onto white, grey replicated to three channels. Every refusal is a coded error:
- * invalid request for remote URLs, bad base64, other formats and corrupt data; payload too large
- * over the limits.
+ * composited onto white, grey replicated to three channels. The servers have already turned data
+ * URLs and base64 into bytes (and refused remote URLs). Every refusal is a coded error: invalid
+ * request for other formats and corrupt data; payload too large over the limits.
  */
-export async function decodeImage(source: ImageSource, options: ImageInputOptions = {}): Promise<RgbImage> {
+export async function decodeImage(image: ImagePart, options: ImageInputOptions = {}): Promise<RgbImage> {
   const param = options.param ?? 'messages';
   const maxBytes = options.maxBytes ?? defaultImageLimits.maxBytes;
   const maxPixels = options.maxPixels ?? defaultImageLimits.maxPixels;
-  const bytes = typeof source === 'string' ? bytesFromString(source, maxBytes, options.allowRemoteImages ?? false, param) : source.data;
+  const bytes = image.data;
   if (bytes.byteLength > maxBytes) {
     throw new HeylookError(errorCodes.payloadTooLarge, `The image is ${bytes.byteLength} bytes; the limit is ${maxBytes} bytes. Send a smaller image.`, { param });
   }
@@ -63,28 +58,6 @@ export async function decodeImage(source: ImageSource, options: ImageInputOption
 function corrupt(format: ImageFormat, error: unknown, param: string): HeylookError {
   const reason = error instanceof Error ? error.message.trim() : String(error);
   return new HeylookError(errorCodes.invalidRequest, `The ${format.toUpperCase()} image could not be decoded (${reason}); it is damaged or truncated.`, { cause: error, param });
-}
-
-function bytesFromString(source: string, maxBytes: number, allowRemoteImages: boolean, param: string): Uint8Array {
-  if (/^https?:\/\//i.test(source)) {
-    const message = allowRemoteImages
-      ? 'Fetching images from URLs is not implemented yet; send the image inline as a base64 data URL (data:image/png;base64,...).'
-      : 'Images must be sent inline as base64 data URLs (data:image/png;base64,...); the server does not fetch URLs for a client.';
-    throw new HeylookError(errorCodes.invalidRequest, message, { param });
-  }
-  const dataUrl = /^data:([^,]*),/s.exec(source);
-  if (dataUrl && !/;base64$/i.test(dataUrl[1]!)) {
-    throw new HeylookError(errorCodes.invalidRequest, 'The image data URL is not base64-encoded; use data:image/png;base64,...', { param });
-  }
-  const base64 = (dataUrl ? source.slice(dataUrl[0].length) : source).replace(/\s/g, '');
-  // Checked before decoding so an oversized string is refused without allocating its bytes.
-  if (Math.floor((base64.length * 3) / 4) - (base64.match(/=*$/)?.[0].length ?? 0) > maxBytes) {
-    throw new HeylookError(errorCodes.payloadTooLarge, `The image is larger than ${maxBytes} bytes, the limit. Send a smaller image.`, { param });
-  }
-  if (base64.length === 0 || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(base64)) {
-    throw new HeylookError(errorCodes.invalidRequest, 'The image is neither a data URL nor valid base64.', { param });
-  }
-  return new Uint8Array(Buffer.from(base64, 'base64'));
 }
 
 function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { expandImagePlaceholders, imageSpans, reuseKeys, type ImagePromptSpec } from './image-prompt.js';
+import type { VisionDescription } from '../mlx-vision-config.js';
+import { expandImagePlaceholders, imageSpans, reuseKeys } from './image-prompt.js';
 
 const names: Record<number, string> = { 7: '<image>', 8: '<start_of_image>', 9: '<image_soft_token>', 10: '<end_of_image>' };
 const tokenText = (id: number) => names[id];
-const llava: ImagePromptSpec = { family: 'llava', imageTokenId: 7, tokensPerImage: 3 };
-const gemma3: ImagePromptSpec = { family: 'gemma3', imageTokenId: 9, tokensPerImage: 2, boiTokenId: 8, eoiTokenId: 10 };
+const llava: VisionDescription = { family: 'llava', imageTokenId: 7, tokensPerImage: 3 };
+const gemma3: VisionDescription = { family: 'gemma3', imageTokenId: 9, tokensPerImage: 2, boiTokenId: 8, eoiTokenId: 10 };
 
 describe('image placeholders', () => {
   it('repeats LLaVA\'s <image> once per feature row', () => {

@@ -1,16 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errorCodes, HeylookError } from '@heylook/core';
-
-/** What a vision model's prompt needs to know of its family (from config.json; see mlx-vision-config.ts). */
-export interface ImagePromptSpec {
-  family: 'llava' | 'gemma3';
-  /** The token each image row takes in the prompt (LLaVA's `<image>`, Gemma 3's `<image_soft_token>`). */
-  imageTokenId: number;
-  tokensPerImage: number;
-  /** Gemma 3's `<start_of_image>` / `<end_of_image>`, around each image's rows. */
-  boiTokenId?: number;
-  eoiTokenId?: number;
-}
+import type { VisionDescription } from '../mlx-vision-config.js';
 
 /** One image in a tokenized prompt: where its rows start, how many there are, and its content's key. */
 export interface ImageSpan {
@@ -26,7 +16,7 @@ export interface ImageSpan {
  * Gemma 3 turns `<start_of_image>` into a blank line, the marker, the soft tokens,
  * `<end_of_image>` and a blank line.
  */
-export function expandImagePlaceholders(text: string, spec: ImagePromptSpec, tokenText: (id: number) => string | undefined): string {
+export function expandImagePlaceholders(text: string, spec: VisionDescription, tokenText: (id: number) => string | undefined): string {
   const image = required(tokenText(spec.imageTokenId), spec.imageTokenId);
   const rows = image.repeat(spec.tokensPerImage);
   if (spec.family === 'llava') return text.split(image).join(rows);
@@ -36,7 +26,7 @@ export function expandImagePlaceholders(text: string, spec: ImagePromptSpec, tok
 }
 
 /** The image rows of a tokenized prompt, one span per image in order; `images` are their bytes. */
-export function imageSpans(ids: number[], spec: ImagePromptSpec, images: Uint8Array[]): ImageSpan[] {
+export function imageSpans(ids: number[], spec: VisionDescription, images: Uint8Array[]): ImageSpan[] {
   const spans: ImageSpan[] = [];
   for (let index = 0; index < ids.length; index++) {
     if (ids[index] !== spec.imageTokenId) continue;

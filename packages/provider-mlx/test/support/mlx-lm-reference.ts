@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { readModelConfig } from '../../src/mlx-folder.js';
 import { nativeAddon } from '../../src/native-binding.js';
+import { runPythonJobs } from './python-jobs.js';
 
-const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bench');
 // @ts-expect-error: a plain .mjs script without types; it owns where mlx-lm is installed.
 const { mlxLmPath } = (await import('../../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
 
@@ -24,13 +21,7 @@ export async function mlxLm(jobs: ReferenceJob[]): Promise<(Decoded | Record<str
   if (!existsSync(path.join(mlxLmPath, 'mlx_lm'))) {
     throw new Error(`Python mlx-lm is not installed in ${mlxLmPath}; run \`node bench/install-mlx-lm.mjs\` first.`);
   }
-  const child = promisify(execFile)('python3', [path.join(benchDir, 'mlx-lm-agreement.py')], {
-    env: { ...process.env, PYTHONPATH: mlxLmPath, TOKENIZERS_PARALLELISM: 'false', HF_HUB_OFFLINE: '1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  child.child.stdin!.end(JSON.stringify(jobs));
-  const { stdout } = await child;
-  return JSON.parse(stdout) as (Decoded | Record<string, never>)[];
+  return runPythonJobs('mlx-lm-agreement.py', mlxLmPath, jobs);
 }
 
 /** The same answers from our decoder: greedy ids step by step, and argmax after each prefix of `forced` in one pass. */

@@ -84,7 +84,9 @@ beforeAll(async () => {
     const { ids, config } = (await makeRandomVlm(dir, family)) as { ids: Record<string, number>; config: Record<string, unknown> };
     const count = family === 'llava' ? 16 : (config.mm_tokens_per_image as number);
     const processor = await processorOf(dir);
-    const pixels = await Promise.all(images.map(async (image) => processor.process(await decodeImage(image))));
+    const pixels = await Promise.all(
+      images.map(async (image) => processor.process(await decodeImage({ type: 'image', data: new Uint8Array(Buffer.from(image.slice(image.indexOf(',') + 1), 'base64')) }))),
+    );
     const pixelFiles = await Promise.all(pixels.map((values, index) => writePixels(path.join(root, `${family}-${index}.f32`), values)));
     const prompt = withImage(family, ids, randomTokens(5, 11), randomTokens(6, 12), count);
     const forced = withImage(family, ids, randomTokens(4, 13), randomTokens(24, 14), count);

@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { writeFile } from 'node:fs/promises';
 import { readModelConfig } from '../../../src/mlx-folder.js';
 import { nativeAddon, type NativeModel } from '../../../src/native-binding.js';
 import type { PixelValues } from '../../../src/vision/pixel-values.js';
+import { installedReference, readFloat32, runPythonJobs } from '../../support/python-jobs.js';
 
-const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../bench');
 // @ts-expect-error: a plain .mjs script without types; it owns where mlx-vlm is installed.
 const { installMlxVlm } = (await import('../../../../../bench/install-mlx-vlm.mjs')) as { installMlxVlm: () => string };
 
-/**
- * Installs the pinned mlx-vlm reference on mlx-lm's install (cached, so only the first run pays)
- * and returns its PYTHONPATH, or the reason it could not be installed. Setting CI or
- * HEYLOOK_REQUIRE_VISION_REFERENCE makes a failed install throw instead, so CI cannot skip.
- */
+/** The pinned mlx-vlm reference (installed on mlx-lm's) as a PYTHONPATH, or why it could not be installed. */
 export function mlxVlmReference(): { path: string } | { skipped: string } {
-  try {
-    return { path: installMlxVlm() };
-  } catch (error) {
-    if (process.env.CI || process.env.HEYLOOK_REQUIRE_VISION_REFERENCE) throw error;
-    return { skipped: `Python mlx-vlm could not be installed with pip, so there is nothing to compare with: ${(error as Error).message}` };
-  }
+  return installedReference(installMlxVlm, 'Python mlx-vlm');
 }
 
 export type MlxVlmJob =
@@ -36,14 +23,8 @@ export interface Decoded {
 }
 
 /** Runs jobs in one Python mlx-vlm process (bench/mlx-vlm-reference.py) on the mlx-cpu wheel the addon uses. */
-export async function mlxVlm(pythonPath: string, jobs: MlxVlmJob[]): Promise<unknown[]> {
-  const child = promisify(execFile)('python3', [path.join(benchDir, 'mlx-vlm-reference.py')], {
-    env: { ...process.env, PYTHONPATH: pythonPath, TOKENIZERS_PARALLELISM: 'false', HF_HUB_OFFLINE: '1', TRANSFORMERS_VERBOSITY: 'error' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  child.child.stdin!.end(JSON.stringify(jobs));
-  const { stdout } = await child;
-  return JSON.parse(stdout) as unknown[];
+export function mlxVlm(pythonPath: string, jobs: MlxVlmJob[]): Promise<unknown[]> {
+  return runPythonJobs('mlx-vlm-reference.py', pythonPath, jobs);
 }
 
 export async function writePixels(file: string, pixels: PixelValues): Promise<string> {
@@ -51,10 +32,7 @@ export async function writePixels(file: string, pixels: PixelValues): Promise<st
   return file;
 }
 
-export async function readFloat32(file: string): Promise<Float32Array> {
-  const bytes = await readFile(file);
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
+export { readFloat32 };
 
 /** A loaded model folder through our addon, with its vision tower. */
 export async function loadOurs(dir: string): Promise<NativeModel> {
