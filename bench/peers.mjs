@@ -1,22 +1,60 @@
 // heylook against the servers its users would pick instead, on the same model files, through
-// HTTP streaming: heylook (gguf provider) vs llama.cpp's llama-server, and heylook (mlx
-// provider) vs mlx_lm.server, on stories260K. Prints medians (min–max) and ratios.
-// Run after `pnpm build`, with llama-server built (`heylook llama-server build`) and mlx-lm
-// installed (`node bench/install-mlx-lm.mjs`): node bench/peers.mjs [runs=5]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// HTTP streaming: heylook's gguf provider vs llama.cpp's llama-server (and node-llama-cpp in
+// process, what heylook's gguf provider runs on), heylook's mlx provider vs mlx_lm.server.
+// Models: stories260K (.gguf and -hf folder) and a random-weight ~80M-parameter Llama made
+// here in both layouts (MLX folder; Q8_0 GGUF of the same weights), cached outside git.
+// Prints medians [min–max] and ratios, and writes bench/RESULTS.md.
+//
+// One command, after `pnpm build`: node bench/peers.mjs [--runs=5] [--models=stories,rand100m]
+// It builds llama-server (cached), installs mlx-lm (cached) and makes the random model (cached).
+// Every server runs with its default settings except the model file (stories260K: 1 thread for
+// all, as heylook picks for a model that small).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installMlxLm } from './install-mlx-lm.mjs';
+import { installMlxLm, mlxLmPath } from './install-mlx-lm.mjs';
+import { makeRandomLlama } from './make-random-llama.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const models = path.join(root, 'models');
-const runs = Number(process.argv[2] ?? 5);
+const options = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
+const runs = Number(options.runs ?? 5);
+const modelNames = (options.models ?? 'stories,rand100m').split(',');
 const maxTokens = 200;
-const parallel = 8;
-const prompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird', 'The sun was hot', 'Tim had a red car', 'A cat sat', 'Mom said'];
+const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
+
+// ---- peers and models (each step is cached and returns at once the second time) ----
+
+const { buildLlamaServer, findLlamaCppSource } = await import(path.join(root, 'packages/provider-llama-server/dist/index.js'));
+const llamaServer = await buildLlamaServer({ onProgress: (line) => console.error(line) });
+installMlxLm();
+
+async function randomModel() {
+  const dir = path.join(cache, 'bench-models', 'rand100m-768x12');
+  const gguf = path.join(dir, 'model-q8_0.gguf');
+  if (!existsSync(gguf)) {
+    mkdirSync(dir, { recursive: true });
+    await makeRandomLlama(dir, { hidden: 768, layers: 12 });
+    const gguffPy = path.join(path.dirname(llamaServer.binDir), 'src', 'gguf-py');
+    execFileSync('python3', [path.join(root, 'bench', 'make-random-gguf.py'), dir, `${gguf}.tmp`, 'q8_0'], {
+      env: { ...process.env, PYTHONPATH: [gguffPy, mlxLmPath].join(path.delimiter) },
+      stdio: 'inherit',
+    });
+    execFileSync('mv', [`${gguf}.tmp`, gguf]);
+  }
+  return { gguf, folder: dir };
+}
+
+const longPrompt = (index) => `${index}. ${'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog. '.repeat(7)}`;
+const shortPrompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird', 'The sun was hot', 'Tim had a red car', 'A cat sat', 'Mom said'];
+const models = {
+  stories: () => ({ gguf: path.join(root, 'models', 'stories260K.gguf'), folder: path.join(root, 'models', 'stories260K-hf'), threads: 1 }),
+  rand100m: async () => ({ ...(await randomModel()), threads: undefined }),
+};
+
+// ---- servers ----
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -26,24 +64,21 @@ const freePort = () =>
     });
   });
 
-const children = [];
-function start(command, args, env = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+async function startServer(name, command, args, readyPath, env = {}) {
+  const port = await freePort();
+  const child = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
-  child.stderr.on('data', (chunk) => (log = (log + chunk).slice(-4000)));
-  children.push(child);
-  return () => log;
-}
-process.on('exit', () => children.forEach((child) => child.kill('SIGTERM')));
-
-async function waitFor(url, log) {
-  for (let i = 0; i < 240; i++) {
+  child.stderr.on('data', (chunk) => (log = (log + chunk).slice(-20000)));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 480; i++) {
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await fetch(base + readyPath)).ok) return { base, log: () => log, stop: () => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) };
     } catch {}
+    if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${url} did not come up:\n${log()}`);
+  child.kill('SIGKILL');
+  throw new Error(`${name} did not come up:\n${log}`);
 }
 
 /** One streamed /v1/completions: time to first text, tokens (usage, else chunks), wall time. */
@@ -84,22 +119,26 @@ const stats = (values) => {
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
 };
 
-/** Single-stream tokens/s and TTFT, then aggregate tokens/s at 4 and 8 concurrent streams. */
-async function measure(base, model) {
-  await complete(base, model, 'Warm up', 0);
+/**
+ * Single stream: decode tokens/s after the first token, and TTFT of a ~200-token prompt no
+ * cache holds (each run's prompt starts differently). Then aggregate tokens/s of 4 and 8
+ * concurrent streams on short prompts, wall clock from first request to last byte.
+ */
+async function measure(generate, { concurrent = true } = {}) {
+  await generate('Warm up', 0);
   const single = [];
   const ttft = [];
   for (let run = 0; run < runs; run++) {
-    const result = await complete(base, model, prompts[run % prompts.length], run + 1);
-    single.push(result.tokens / ((result.ms - result.ttft) / 1000));
+    const result = await generate(longPrompt(run + Date.now() % 1000), run + 1);
+    single.push((result.tokens - 1) / ((result.ms - result.ttft) / 1000));
     ttft.push(result.ttft);
   }
   const aggregate = {};
-  for (const streams of [4, 8]) {
+  for (const streams of concurrent ? [4, 8] : []) {
     const rates = [];
     for (let run = 0; run < Math.max(3, Math.ceil(runs / 2)); run++) {
       const started = performance.now();
-      const results = await Promise.all(Array.from({ length: streams }, (_, i) => complete(base, model, prompts[i], run * 10 + i + 1)));
+      const results = await Promise.all(Array.from({ length: streams }, (_, i) => generate(shortPrompts[i], run * 10 + i + 1)));
       rates.push(results.reduce((sum, result) => sum + result.tokens, 0) / ((performance.now() - started) / 1000));
     }
     aggregate[streams] = stats(rates);
@@ -107,61 +146,108 @@ async function measure(base, model) {
   return { single: stats(single), ttft: stats(ttft), aggregate };
 }
 
-// heylook: both providers in one process, as a user would run it.
-const heylookPort = await freePort();
-const dir = mkdtempSync(path.join(os.tmpdir(), 'heylook-peers-'));
-writeFileSync(
-  path.join(dir, 'models.yaml'),
-  [
-    'max_loaded_models: 2',
-    'models:',
-    '  - id: stories',
-    '    provider: gguf',
-    `    config: { model_path: ${path.join(models, 'stories260K.gguf')}, n_ctx: 4096, n_threads: 1, parallel: ${parallel}, stop_on_bos: false }`,
-    '  - id: stories-mlx',
-    '    provider: mlx',
-    `    config: { model_path: ${path.join(models, 'stories260K-hf')}, parallel: ${parallel}, stop_on_bos: false }`,
-    '',
-  ].join('\n'),
-);
-const heylookLog = start(process.execPath, [path.join(root, 'packages/cli/dist/bin.js'), 'serve', '--config', path.join(dir, 'models.yaml'), '--port', String(heylookPort), '--log-level', 'warn']);
-const heylook = `http://127.0.0.1:${heylookPort}`;
-await waitFor(`${heylook}/health`, heylookLog);
-
-// llama-server from the cache `heylook llama-server build` fills, same file, same threads.
-const { findLlamaServerBinary } = await import(path.join(root, 'packages/provider-llama-server/dist/index.js'));
-const binary = findLlamaServerBinary();
-if (!binary) throw new Error('no llama-server: run `heylook llama-server build` first');
-const llamaPort = await freePort();
-const llamaLog = start(binary.path, ['-m', path.join(models, 'stories260K.gguf'), '-c', String(4096 * 2), '-np', String(parallel), '-t', '1', '--port', String(llamaPort), '--no-webui']);
-const llama = `http://127.0.0.1:${llamaPort}`;
-await waitFor(`${llama}/health`, llamaLog);
-
-// mlx_lm.server on the same mlx-cpu wheel.
-const mlxLm = installMlxLm();
-const mlxPort = await freePort();
-const mlxLog = start('python3', ['-m', 'mlx_lm', 'server', '--model', path.join(models, 'stories260K-hf'), '--port', String(mlxPort)], { PYTHONPATH: mlxLm });
-const mlx = `http://127.0.0.1:${mlxPort}`;
-await waitFor(`${mlx}/v1/models`, mlxLog);
-
-const rows = [
-  ['heylook gguf', await measure(heylook, 'stories')],
-  ['llama-server', await measure(llama, 'stories')],
-  ['heylook mlx', await measure(heylook, 'stories-mlx')],
-  ['mlx_lm.server', await measure(mlx, path.join(models, 'stories260K-hf'))],
-];
-const fmt = ({ median, min, max }, digits = 0) => `${median.toFixed(digits)} [${min.toFixed(digits)}–${max.toFixed(digits)}]`;
-console.log(`stories260K, ${maxTokens} tokens per request, temperature 0.8, ${runs} runs, ${os.cpus().length} cores, ${new Date().toISOString()}`);
-console.log('server          single tok/s         TTFT ms          4 streams tok/s       8 streams tok/s');
-for (const [name, result] of rows) {
-  console.log(`${name.padEnd(15)} ${fmt(result.single).padEnd(20)} ${fmt(result.ttft, 1).padEnd(16)} ${fmt(result.aggregate[4]).padEnd(21)} ${fmt(result.aggregate[8])}`);
+/** node-llama-cpp itself, in this process, as heylook's gguf provider sets it up: the floor of our server overhead. */
+async function inProcess(gguf, threads) {
+  const { getLlama, LlamaCompletion, LlamaLogLevel } = await import(path.join(root, 'packages/provider-gguf/node_modules/node-llama-cpp/dist/index.js'));
+  const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: gguf });
+  const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores });
+  const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+  const result = await measure(async (prompt, seed) => {
+    const started = performance.now();
+    let ttft;
+    let tokens = 0;
+    await completion.generateCompletion(prompt, {
+      maxTokens,
+      temperature: 0.8,
+      seed,
+      onToken: (chunk) => {
+        ttft ??= performance.now() - started;
+        tokens += chunk.length;
+      },
+    });
+    return { ms: performance.now() - started, ttft, tokens };
+  }, { concurrent: false });
+  const binding = llama.buildType === 'localBuild' ? 'built here (heylook gguf build)' : 'prebuilt';
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  return { result, binding, threads: threads ?? llama.cpuMathCores };
 }
-const ratio = (a, b) => (a / b).toFixed(2);
-const [gguf, server, ours, theirs] = rows.map(([, result]) => result);
-console.log(
-  `ratios: gguf/llama-server single ${ratio(gguf.single.median, server.single.median)}, 4 streams ${ratio(gguf.aggregate[4].median, server.aggregate[4].median)}, 8 streams ${ratio(gguf.aggregate[8].median, server.aggregate[8].median)}, TTFT ${ratio(gguf.ttft.median, server.ttft.median)}`,
-);
-console.log(
-  `        mlx/mlx_lm.server single ${ratio(ours.single.median, theirs.single.median)}, 4 streams ${ratio(ours.aggregate[4].median, theirs.aggregate[4].median)}, 8 streams ${ratio(ours.aggregate[8].median, theirs.aggregate[8].median)}, TTFT ${ratio(ours.ttft.median, theirs.ttft.median)}`,
-);
+
+// ---- the run ----
+
+const tables = [];
+for (const name of modelNames) {
+  const model = await models[name]();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'heylook-peers-'));
+  const threads = model.threads === undefined ? '' : `, n_threads: ${model.threads}`;
+  writeFileSync(
+    path.join(dir, 'models.yaml'),
+    [
+      'max_loaded_models: 2',
+      'models:',
+      `  - { id: m-gguf, provider: gguf, config: { model_path: ${model.gguf}, n_ctx: 4096, parallel: 8, stop_on_bos: false${threads} } }`,
+      `  - { id: m-mlx, provider: mlx, config: { model_path: ${model.folder}, parallel: 8, stop_on_bos: false } }`,
+      '',
+    ].join('\n'),
+  );
+  const rows = [];
+  const viaHttp = (server, id) => (prompt, seed) => complete(server.base, id, prompt, seed);
+
+  const local = await inProcess(model.gguf, model.threads);
+  let server = await startServer('heylook', process.execPath, (port) => [path.join(root, 'packages/cli/dist/bin.js'), 'serve', '--config', path.join(dir, 'models.yaml'), '--port', String(port), '--log-level', 'warn'], '/health');
+  rows.push(['heylook gguf', await measure(viaHttp(server, 'm-gguf'))]);
+  rows.push(['heylook mlx', await measure(viaHttp(server, 'm-mlx'))]);
+  await server.stop();
+  rows.push(['node-llama-cpp in process', local.result]);
+
+  const llamaArgs = (port) => ['-m', model.gguf, '-c', String(4096 * 8), '-np', '8', ...(model.threads ? ['-t', String(model.threads)] : []), '--port', String(port), '--no-webui'];
+  server = await startServer('llama-server', llamaServer.llamaServerPath, llamaArgs, '/health');
+  rows.push(['llama-server', await measure(viaHttp(server, 'm'))]);
+  const llamaThreads = /n_threads = (\d+)/.exec(server.log())?.[1] ?? '?';
+  await server.stop();
+
+  server = await startServer('mlx_lm.server', 'python3', (port) => ['-m', 'mlx_lm', 'server', '--model', model.folder, '--port', String(port)], '/v1/models', { PYTHONPATH: mlxLmPath });
+  rows.push(['mlx_lm.server', await measure(viaHttp(server, model.folder))]);
+  await server.stop();
+
+  tables.push({ name, rows: Object.fromEntries(rows), threads: `heylook gguf and node-llama-cpp ${local.threads}, llama-server ${llamaThreads}`, binding: local.binding });
+}
+
+// ---- report ----
+
+const fmt = (value, digits = 0) => (value ? `${value.median.toFixed(digits)} [${value.min.toFixed(digits)}–${value.max.toFixed(digits)}]` : '—');
+const ratio = (a, b) => (a && b ? (a.median / b.median).toFixed(2) : '—');
+const mlxVersion = readFileSync(path.join(mlxLmPath, '.heylook-installed'), 'utf8');
+const lines = [
+  '# heylook vs its peers',
+  '',
+  `Written by \`node bench/peers.mjs --runs=${runs} --models=${modelNames.join(',')}\` on ${new Date().toISOString()}.`,
+  `Machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
+  `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}), ${mlxVersion}.`,
+  `Each figure: median [min–max]; single stream over ${runs} runs of ${maxTokens} tokens at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
+  '',
+];
+for (const { name, rows, threads } of tables) {
+  lines.push(`## ${name} (threads: ${threads})`, '', '| server | single tok/s | TTFT ms | 4 streams tok/s | 8 streams tok/s |', '|---|---|---|---|---|');
+  for (const [server, result] of Object.entries(rows)) {
+    lines.push(`| ${server} | ${fmt(result.single)} | ${fmt(result.ttft, 1)} | ${fmt(result.aggregate[4])} | ${fmt(result.aggregate[8])} |`);
+  }
+  const gguf = rows['heylook gguf'];
+  const server = rows['llama-server'];
+  const local = rows['node-llama-cpp in process'];
+  const mlx = rows['heylook mlx'];
+  const mlxLm = rows['mlx_lm.server'];
+  lines.push(
+    '',
+    `Ratios (heylook ÷ peer; TTFT: lower is better): gguf/llama-server single ${ratio(gguf.single, server.single)}, 4 streams ${ratio(gguf.aggregate[4], server.aggregate[4])}, 8 streams ${ratio(gguf.aggregate[8], server.aggregate[8])}, TTFT ${ratio(gguf.ttft, server.ttft)}; ` +
+      `gguf/node-llama-cpp in process single ${ratio(gguf.single, local.single)}; ` +
+      `mlx/mlx_lm.server single ${ratio(mlx.single, mlxLm.single)}, 4 streams ${ratio(mlx.aggregate[4], mlxLm.aggregate[4])}, 8 streams ${ratio(mlx.aggregate[8], mlxLm.aggregate[8])}, TTFT ${ratio(mlx.ttft, mlxLm.ttft)}.`,
+    '',
+  );
+}
+const report = lines.join('\n');
+console.log(report);
+writeFileSync(path.join(root, 'bench', 'RESULTS.md'), report);
 process.exit(0);

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError } from './cli-error.js';
+import { ggufCommand } from './commands/gguf.js';
 import { initCommand } from './commands/init.js';
 import { llamaServerCommand } from './commands/llama-server.js';
 import { lsCommand } from './commands/ls.js';
@@ -24,7 +25,8 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
       .command(initCommand)
       .command(mlxCommand)
       .command(llamaServerCommand)
-      .demandCommand(1, 'Name a command: heylook serve | ls | ps | run | providers | init | mlx | llama-server')
+      .command(ggufCommand)
+      .demandCommand(1, 'Name a command: heylook serve | ls | ps | run | providers | init | mlx | llama-server | gguf')
       .strict()
       .version(VERSION)
       .help()

@@ -10,6 +10,8 @@ export * from './registry/provider-registry.js';
 export * from './registry/discover-providers.js';
 export * from './router/model-router.js';
 export { abortable } from './util/abortable.js';
+export { heylookCacheDir, runCommand, type RunCommandOptions } from './util/run-command.js';
+export { findPackageDir } from './util/package-dir.js';
 export { parseByteSize, parseKeepAlive } from './util/duration.js';
 
 export const VERSION: string = '0.1.0';

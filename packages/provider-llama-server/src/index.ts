@@ -7,7 +7,6 @@ export { findLlamaServerBinary, llamaServerHint, type FoundBinary, type BinarySo
 export {
   buildLlamaServer,
   findBuiltLlamaServer,
-  heylookCacheDir,
   llamaCppCacheDir,
   type BuildLlamaServerOptions,
   type LlamaServerBuild,

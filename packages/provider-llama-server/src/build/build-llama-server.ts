@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, platform } from 'node:os';
+import { platform } from 'node:os';
 import { join } from 'node:path';
+import { heylookCacheDir, runCommand } from '@heylook/core';
 import { findLlamaCppSource } from './llama-cpp-source.js';
 
 /**
@@ -33,12 +34,6 @@ export interface LlamaServerBuild {
   /** false when the binaries were already there (the build is idempotent). */
   built: boolean;
   seconds: number;
-}
-
-export function heylookCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.HEYLOOK_CACHE || env.HEYLOOK_CACHE_DIR;
-  if (configured) return configured;
-  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'heylook');
 }
 
 /** Folder of a build of llama.cpp <tag>: src/, build/, bin/, build-info.json. */
@@ -97,7 +92,7 @@ export async function buildLlamaServer(options: BuildLlamaServerOptions = {}): P
   if (!existsSync(join(srcDir, 'CMakeLists.txt'))) {
     log(`llama.cpp ${source.tag}: cloning the source from ${source.bundlePath}`);
     rmSync(srcDir, { recursive: true, force: true });
-    await run('git', ['clone', '--quiet', source.bundlePath, srcDir], { log, signal: options.signal });
+    await runCommand('git', ['clone', '--quiet', source.bundlePath, srcDir], { log, signal: options.signal });
   }
 
   const buildDir = join(dir, 'build');
@@ -121,11 +116,11 @@ export async function buildLlamaServer(options: BuildLlamaServerOptions = {}): P
     ...(hasProgram('ninja') ? ['-G', 'Ninja'] : []),
   ];
   log(`llama.cpp ${source.tag}: configuring (${backend})`);
-  await run('cmake', cmakeArgs, { log, signal: options.signal });
+  await runCommand('cmake', cmakeArgs, { log, signal: options.signal });
   const jobs = String(options.jobs ?? 2);
   const targets = Object.keys(TARGETS);
   log(`llama.cpp ${source.tag}: building ${targets.join(' and ')} with ${jobs} jobs`);
-  await run('cmake', ['--build', buildDir, '--config', 'Release', '-j', jobs, '--target', ...targets], {
+  await runCommand('cmake', ['--build', buildDir, '--config', 'Release', '-j', jobs, '--target', ...targets], {
     log,
     signal: options.signal,
   });
@@ -159,26 +154,4 @@ function hasProgram(name: string): boolean {
 
 function exe(name: string): string {
   return platform() === 'win32' ? `${name}.exe` : name;
-}
-
-function run(command: string, args: string[], opts: { log: (line: string) => void; signal?: AbortSignal }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
-    let tail: string[] = [];
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        opts.log(line);
-        // Keep the last lines for the error message if the command fails.
-        tail = [...tail.slice(-19), line];
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (error) => reject(new Error(`${command} could not start: ${error.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${command} ${args.slice(0, 2).join(' ')} failed (${signal ?? `exit ${code}`}):\n${tail.join('\n')}`));
-    });
-  });
 }

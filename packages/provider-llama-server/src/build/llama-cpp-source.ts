@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { findPackageDir } from '@heylook/core';
 
 /** Where node-llama-cpp keeps the llama.cpp source it was released with. */
 export interface LlamaCppSource {
@@ -17,13 +17,7 @@ export interface LlamaCppSource {
  * package registry, so building llama-server needs no network access.
  */
 export function findLlamaCppSource(): LlamaCppSource {
-  // node-llama-cpp's exports do not include package.json, so resolve its entry and walk up.
-  let dir = dirname(fileURLToPath(import.meta.resolve('node-llama-cpp')));
-  while (!isPackageDir(dir, 'node-llama-cpp')) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('node-llama-cpp package folder not found');
-    dir = parent;
-  }
+  const dir = findPackageDir(import.meta.resolve('node-llama-cpp'), 'node-llama-cpp');
   const info = JSON.parse(readFileSync(join(dir, 'llama', 'llama.cpp.info.json'), 'utf8')) as {
     tag?: unknown;
   };
@@ -35,14 +29,4 @@ export function findLlamaCppSource(): LlamaCppSource {
     throw new Error(`node-llama-cpp ships no llama.cpp source bundle at ${bundlePath}`);
   }
   return { tag: info.tag, bundlePath, packageDir: dir };
-}
-
-function isPackageDir(dir: string, name: string): boolean {
-  const file = join(dir, 'package.json');
-  if (!existsSync(file)) return false;
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === name;
-  } catch {
-    return false;
-  }
 }

@@ -1,0 +1,55 @@
+import type { CommandModule } from 'yargs';
+import { CliError } from '../cli-error.js';
+import { setUpProviders } from '../provider-setup.js';
+
+/** What the CLI uses of @heylook/provider-gguf (loaded only when one of these commands runs). */
+interface GgufModule {
+  buildNativeBinding(options: { force?: boolean; gpu?: string; onProgress?: (line: string) => void }): Promise<{ cacheDir: string; linkPath: string; built: boolean; seconds: number }>;
+  nativeBindingStatus(): { cacheDir: string; cached: boolean; linked: boolean };
+}
+
+async function loadModule(): Promise<GgufModule> {
+  const { discovered } = await setUpProviders(process.cwd());
+  const found = discovered.find((provider) => provider.providerId === 'gguf' && provider.status === 'ok');
+  if (!found?.load) throw new CliError('The gguf provider is not installed: add @heylook/provider-gguf to your project.');
+  return (await found.load()) as GgufModule;
+}
+
+const buildCommand: CommandModule<object, { force: boolean; gpu: string }> = {
+  command: 'build',
+  describe: 'Compile llama.cpp for this CPU (from the source node-llama-cpp ships; offline, cached) so GGUF models run on it instead of the generic prebuilt binary',
+  builder: (yargs) =>
+    yargs
+      .option('force', { type: 'boolean', default: false, describe: 'rebuild even if the cache holds a build' })
+      .option('gpu', { type: 'string', default: 'auto', describe: "node-llama-cpp's gpu option: auto, cuda, vulkan, metal or false" }),
+  handler: async (args) => {
+    const module = await loadModule();
+    try {
+      const build = await module.buildNativeBinding({ force: args.force, gpu: args.gpu, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      process.stdout.write(`native llama.cpp binding: ${build.cacheDir}${build.built ? ` built in ${build.seconds.toFixed(0)} s` : ' (from the cache)'}; gguf models use it from the next start\n`);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  },
+};
+
+const statusCommand: CommandModule = {
+  command: 'status',
+  describe: 'Say whether GGUF models run on a native build of llama.cpp or on node-llama-cpp\'s prebuilt binary',
+  handler: async () => {
+    const status = (await loadModule()).nativeBindingStatus();
+    process.stdout.write(
+      status.linked
+        ? `native build: ${status.cacheDir} (in use)\n`
+        : `prebuilt binary in use${status.cached ? ` (a native build is cached in ${status.cacheDir}: \`heylook gguf build\` links it)` : '; `heylook gguf build` compiles a faster one for this CPU'}\n`,
+    );
+  },
+};
+
+/** heylook gguf <subcommand> — the gguf provider's llama.cpp binding. */
+export const ggufCommand: CommandModule = {
+  command: 'gguf <command>',
+  describe: 'llama.cpp binding of the gguf provider (build, status)',
+  builder: (yargs) => yargs.command(buildCommand).command(statusCommand).demandCommand(1),
+  handler: () => undefined,
+};
