@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
 import { join } from 'node:path';
-import { findPackageDir, heylookCacheDir, runCommand } from '@heylook/core';
+import { findPackageDir, heylookCacheDir, llamaCppBuildFlags, runCommand } from '@heylook/core';
 
 /**
  * A llama.cpp binding for node-llama-cpp compiled on this machine, for this CPU (GGML_NATIVE),
@@ -89,9 +89,14 @@ export async function buildNativeBinding(options: BuildNativeBindingOptions = {}
     if (name === undefined) {
       log(`node-llama-cpp ${version}: building llama.cpp for this CPU from the bundled source (several minutes)`);
       if (existsSync(localBuilds)) for (const entry of readdirSync(localBuilds)) if (isLink(join(localBuilds, entry))) rmSync(join(localBuilds, entry));
-      await runCommand(process.execPath, [join(packageDir, 'dist', 'cli', 'cli.js'), 'source', 'download', '--gpu', options.gpu ?? 'auto', '--noUsageExample'], {
+      const cli = join(packageDir, 'dist', 'cli', 'cli.js');
+      const signal = options.signal ? { signal: options.signal } : {};
+      // The source comes from the git bundle in node-llama-cpp's package: no network.
+      await runCommand(process.execPath, [cli, 'source', 'download', '--skipBuild', '--noUsageExample'], { log, ...signal });
+      await runCommand(process.execPath, [cli, 'source', 'build', '--gpu', options.gpu ?? 'auto', '--noUsageExample', '--noCustomCmakeBuildOptionsInBinaryFolderName'], {
         log,
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...signal,
+        env: { ...process.env, ...buildFlagsEnv() },
       });
       name = localBuild(localBuilds);
     }
@@ -111,6 +116,19 @@ export async function buildNativeBinding(options: BuildNativeBindingOptions = {}
   }
   log(`node-llama-cpp ${version}: native build ${built ? 'made' : 'found'} in ${join(cacheDir, name)}, linked at ${linkPath}`);
   return { cacheDir: join(cacheDir, name), linkPath, built, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * llamaCppBuildFlags as node-llama-cpp takes CMake options: from NODE_LLAMA_CPP_CMAKE_OPTION_*
+ * variables (cmake-js sets CMAKE_CXX_FLAGS itself, so the Release flags carry ours). With CI set,
+ * node-llama-cpp honours --noCustomCmakeBuildOptionsInBinaryFolderName: the build keeps the folder
+ * name getLlama() looks for.
+ */
+function buildFlagsEnv(): Record<string, string> {
+  const flags = llamaCppBuildFlags();
+  if (flags.length === 0) return {};
+  const release = `-O3 -DNDEBUG ${flags.join(' ')}`;
+  return { CI: 'true', NODE_LLAMA_CPP_CMAKE_OPTION_CMAKE_C_FLAGS_RELEASE: release, NODE_LLAMA_CPP_CMAKE_OPTION_CMAKE_CXX_FLAGS_RELEASE: release };
 }
 
 /** A finished build (not a link to the cache) in node-llama-cpp's local build folder. */

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StreamPart } from '@heylook/core';
 import { createTestModel, fixturesDir } from '@heylook/core/testing';
 import { findLlamaServerBinary } from '../src/find-binary.js';
-import { llamaServerProvider } from '../src/index.js';
+import { findBuiltLlamaServer, llamaServerProvider } from '../src/index.js';
 import type { LlamaServerModel } from '../src/llama-server-model.js';
 
 export { fixturesDir, referenceStory } from '@heylook/core/testing';
@@ -54,3 +57,28 @@ export function isRunning(pid: number): boolean {
     return process.platform !== 'linux';
   }
 }
+
+// @ts-expect-error: a plain .mjs script without types; it owns where mlx-lm is installed.
+const { mlxLmPath } = (await import('../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
+
+/**
+ * Runs a Python script that writes a GGUF with gguf-py: the `gguf` pip package, or the copy in
+ * the llama.cpp source we built from, with numpy from the mlx-lm install scripts/test.sh makes
+ * for the MLX tests (bench/install-mlx-lm.mjs). Returns the file, or undefined (with a warning
+ * naming `what`) without them.
+ */
+export function writeGguf(what: string, script: string, args: string[], name: string): string | undefined {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'heylook-gguf-')), name);
+  const built = findBuiltLlamaServer();
+  const pythonPath = [process.env.PYTHONPATH, built && path.join(path.dirname(path.dirname(built.llamaServerPath)), 'src', 'gguf-py'), mlxLmPath]
+    .filter(Boolean)
+    .join(path.delimiter);
+  const result = spawnSync('python3', [script, ...args, out], { env: { ...process.env, PYTHONPATH: pythonPath }, encoding: 'utf8' });
+  if (result.status !== 0) {
+    console.warn(`skipping ${what}: could not generate the test GGUF (pip install gguf): ${result.stderr ?? result.error}`);
+    return undefined;
+  }
+  return out;
+}
+
+export const benchScript = (name: string): string => fileURLToPath(new URL(`../../../bench/${name}`, import.meta.url));

@@ -1,6 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRouterWith, fixturesDir, testModelEntry } from '@heylook/core/testing';
@@ -8,31 +5,12 @@ import { ollamaServer } from '@heylook/server-ollama';
 import { openaiServer } from '@heylook/server-openai';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findBuiltLlamaServer, llamaServerProvider } from '../src/index.js';
-import { noBinary } from './fixtures.js';
+import { llamaServerProvider } from '../src/index.js';
+import { noBinary, writeGguf } from './fixtures.js';
 
-// @ts-expect-error: a plain .mjs script without types; it owns where mlx-lm is installed.
-const { mlxLmPath } = (await import('../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
-
-/**
- * Generates the tiny random-weight projector with gguf-py: the `gguf` pip package, or the copy
- * in the llama.cpp source we built from, with numpy and pyyaml from the mlx-lm install that
- * scripts/test.sh makes for the MLX tests (bench/install-mlx-lm.mjs). Undefined without them.
- */
-function makeMmproj(): string | undefined {
-  const out = path.join(mkdtempSync(path.join(tmpdir(), 'heylook-mmproj-')), 'tiny-mmproj.gguf');
-  const script = fileURLToPath(new URL('../scripts/make-tiny-mmproj.py', import.meta.url));
-  const built = findBuiltLlamaServer();
-  const pythonPath = [process.env.PYTHONPATH, built && path.join(path.dirname(path.dirname(built.llamaServerPath)), 'src', 'gguf-py'), mlxLmPath]
-    .filter(Boolean)
-    .join(path.delimiter);
-  const result = spawnSync('python3', [script, out], { env: { ...process.env, PYTHONPATH: pythonPath }, encoding: 'utf8' });
-  if (result.status !== 0) {
-    console.warn(`skipping vision tests: could not generate the test mmproj (pip install gguf): ${result.stderr ?? result.error}`);
-    return undefined;
-  }
-  return out;
-}
+/** The tiny random-weight projector (scripts/make-tiny-mmproj.py). */
+const makeMmproj = (): string | undefined =>
+  writeGguf('the vision tests', fileURLToPath(new URL('../scripts/make-tiny-mmproj.py', import.meta.url)), [], 'tiny-mmproj.gguf');
 
 /** A w x h 24-bit BMP (stb_image reads it) filled by `pixel`. */
 function bmp(w: number, h: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {

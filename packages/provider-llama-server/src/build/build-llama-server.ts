@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { platform } from 'node:os';
 import { join } from 'node:path';
-import { heylookCacheDir, runCommand } from '@heylook/core';
+import { heylookCacheDir, llamaCppBuildFlags, runCommand } from '@heylook/core';
 import { findLlamaCppSource } from './llama-cpp-source.js';
 
 /**
@@ -10,6 +10,9 @@ import { findLlamaCppSource } from './llama-cpp-source.js';
  * worker other machines run for sharding (this llama.cpp names its target ggml-rpc-server).
  */
 const TARGETS = { 'llama-server': 'llama-server', 'ggml-rpc-server': 'rpc-server' } as const;
+
+/** Bumped when the build's flags change, so a cached build made the old way is rebuilt. 2: AMX compiled out (llamaCppBuildFlags). */
+const RECIPE = 2;
 
 export interface BuildLlamaServerOptions {
   /** Cache root; default $HEYLOOK_CACHE (as provider-mlx; $HEYLOOK_CACHE_DIR also works), else $XDG_CACHE_HOME/heylook, else ~/.cache/heylook. */
@@ -51,7 +54,8 @@ export function findBuiltLlamaServer(cacheDir = heylookCacheDir()): { llamaServe
   }
   const dir = llamaCppCacheDir(tag, cacheDir);
   // build-info.json is written last, so its presence means both binaries are complete.
-  if (!existsSync(join(dir, 'build-info.json'))) return undefined;
+  const infoFile = join(dir, 'build-info.json');
+  if (!existsSync(infoFile) || (JSON.parse(readFileSync(infoFile, 'utf8')) as { recipe?: number }).recipe !== RECIPE) return undefined;
   const llamaServerPath = join(dir, 'bin', exe('llama-server'));
   const rpcServerPath = join(dir, 'bin', exe('rpc-server'));
   if (!existsSync(llamaServerPath) || !existsSync(rpcServerPath)) return undefined;
@@ -96,6 +100,7 @@ export async function buildLlamaServer(options: BuildLlamaServerOptions = {}): P
   }
 
   const buildDir = join(dir, 'build');
+  const flags = llamaCppBuildFlags();
   const cmakeArgs = [
     '-S', srcDir, '-B', buildDir,
     '-DCMAKE_BUILD_TYPE=Release',
@@ -111,6 +116,7 @@ export async function buildLlamaServer(options: BuildLlamaServerOptions = {}): P
     '-DLLAMA_OPENSSL=OFF',
     '-DLLAMA_USE_PREBUILT_UI=OFF',
     '-DLLAMA_BUILD_UI=OFF',
+    ...(flags.length ? [`-DCMAKE_C_FLAGS=${flags.join(' ')}`, `-DCMAKE_CXX_FLAGS=${flags.join(' ')}`] : []),
     ...(backend === 'metal' ? ['-DGGML_METAL=ON'] : []),
     ...(backend === 'cuda' ? ['-DGGML_CUDA=ON'] : []),
     ...(hasProgram('ninja') ? ['-G', 'Ninja'] : []),
@@ -137,7 +143,7 @@ export async function buildLlamaServer(options: BuildLlamaServerOptions = {}): P
   }
   const info = result(true);
   const sizes = Object.fromEntries(Object.values(TARGETS).map((t) => [t, statSync(join(binDir, exe(t))).size]));
-  writeFileSync(join(dir, 'build-info.json'), `${JSON.stringify({ tag: source.tag, backend, seconds: info.seconds, sizes }, null, 2)}\n`);
+  writeFileSync(join(dir, 'build-info.json'), `${JSON.stringify({ tag: source.tag, recipe: RECIPE, flags, backend, seconds: info.seconds, sizes }, null, 2)}\n`);
   log(`llama.cpp ${source.tag}: done in ${info.seconds.toFixed(0)} s → ${binDir}`);
   return info;
 }
