@@ -40,7 +40,7 @@ import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import { forcedToolGrammar, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
-import { separatePromptsStrategy } from './batching-strategy.js';
+import { createBatchingStrategy, type DecodeStats } from './batching-strategy.js';
 import { chatWrapperFor, loadLlamaModel } from './gguf-load.js';
 import { finishReason, isConstrained, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
 import { GgufEmbedder } from './gguf-embedder.js';
@@ -64,6 +64,7 @@ interface Loaded {
   embedder: GgufEmbedder;
   threads: number;
   fileSize: number;
+  decodeStats: DecodeStats;
 }
 
 type Generate = (sequence: LlamaContextSequence, hooks: GenerationHooks) => Promise<GenerationResult>;
@@ -109,6 +110,11 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     return this.#loaded?.pool.busyCount ?? 0;
   }
 
+  /** Decode batches run and rows decoded in them since load (rows / batches = mean batch size); a copy. */
+  decodeStats(): DecodeStats {
+    return { ...this.#requireLoaded().decodeStats };
+  }
+
   get modelPath(): string {
     return resolveModelPath(this.config, this.context.baseDir);
   }
@@ -124,13 +130,14 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const disposeAll: (() => Promise<void>)[] = [() => model.dispose()];
     try {
       const contextSize = this.config.n_ctx ?? Math.min(model.trainContextSize, 4096);
+      const decodeStats: DecodeStats = { batches: 0, rows: 0 };
       const contextOptions = {
         contextSize,
         sequences: this.config.parallel,
         threads,
         batchSize: this.config.n_batch,
         flashAttention: this.config.flash_attention,
-        batching: { itemPrioritizationStrategy: separatePromptsStrategy },
+        batching: { itemPrioritizationStrategy: createBatchingStrategy(decodeStats) },
         createSignal: signal,
       };
       let draft: Loaded['draft'];
@@ -139,7 +146,9 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         await assertGgufFile(draftPath);
         const draftModel = await loadLlamaModel(llama, this.config, draftPath, signal, () => undefined);
         disposeAll.unshift(() => draftModel.dispose());
-        draft = { model: draftModel, context: await draftModel.createContext(contextOptions) };
+        // Its own strategy: turns and counts are per context.
+        const draftBatching = { itemPrioritizationStrategy: createBatchingStrategy({ batches: 0, rows: 0 }) };
+        draft = { model: draftModel, context: await draftModel.createContext({ ...contextOptions, batching: draftBatching }) };
       }
       const context = await model.createContext(contextOptions);
       disposeAll.unshift(() => context.dispose());
@@ -157,7 +166,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       );
       const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
       const embedder = new GgufEmbedder(model, context, threads);
-      this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, ...(draft ? { draft } : {}) };
+      this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, decodeStats, ...(draft ? { draft } : {}) };
       if (this.config.embedding) await embedder.prepare();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
         contextSize: context.contextSize,
