@@ -185,10 +185,11 @@ for (const name of modelNames) {
   writeFileSync(
     path.join(dir, 'models.yaml'),
     [
-      'max_loaded_models: 2',
+      'max_loaded_models: 3',
       'models:',
       `  - { id: m-gguf, provider: gguf, config: { model_path: ${model.gguf}, n_ctx: 4096, parallel: 8, stop_on_bos: false${threads} } }`,
       `  - { id: m-mlx, provider: mlx, config: { model_path: ${model.folder}, parallel: 8, stop_on_bos: false } }`,
+      `  - { id: m-ls, provider: llama-server, config: { model_path: ${model.gguf}, n_ctx: 4096, parallel: 8, stop_on_bos: false${threads} } }`,
       '',
     ].join('\n'),
   );
@@ -199,6 +200,7 @@ for (const name of modelNames) {
   let server = await startServer('heylook', process.execPath, (port) => [path.join(root, 'packages/cli/dist/bin.js'), 'serve', '--config', path.join(dir, 'models.yaml'), '--port', String(port), '--log-level', 'warn'], '/health');
   rows.push(['heylook gguf', await measure(viaHttp(server, 'm-gguf'))]);
   rows.push(['heylook mlx', await measure(viaHttp(server, 'm-mlx'))]);
+  rows.push(['heylook → llama-server', await measure(viaHttp(server, 'm-ls'))]);
   await server.stop();
   rows.push(['node-llama-cpp in process', local.result]);
 

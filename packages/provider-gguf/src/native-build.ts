@@ -131,10 +131,10 @@ function buildFlagsEnv(): Record<string, string> {
   return { CI: 'true', NODE_LLAMA_CPP_CMAKE_OPTION_CMAKE_C_FLAGS_RELEASE: release, NODE_LLAMA_CPP_CMAKE_OPTION_CMAKE_CXX_FLAGS_RELEASE: release };
 }
 
-/** A finished build (not a link to the cache) in node-llama-cpp's local build folder. */
+/** A finished build (node-llama-cpp writes buildDone.status last; not a link to the cache) in its local build folder. */
 function localBuild(localBuilds: string): string | undefined {
   if (!existsSync(localBuilds)) return undefined;
-  return readdirSync(localBuilds).find((entry) => !isLink(join(localBuilds, entry)) && existsSync(join(localBuilds, entry, 'Release')));
+  return readdirSync(localBuilds).find((entry) => !isLink(join(localBuilds, entry)) && existsSync(join(localBuilds, entry, 'buildDone.status')));
 }
 
 function isLink(file: string): boolean {

@@ -15,6 +15,7 @@ function standIn() {
   mkdirSync(build, { recursive: true });
   writeFileSync(join(packageDir, 'package.json'), JSON.stringify({ name: 'node-llama-cpp', version: '3.21.1' }));
   writeFileSync(join(build, 'llama-addon.node'), 'binary');
+  writeFileSync(join(build, '..', 'buildDone.status'), '');
   mkdirSync(join(packageDir, 'llama', 'llama.cpp'));
   return { root, packageDir, cacheRoot: join(root, 'cache') };
 }
