@@ -1,6 +1,7 @@
 """Writes the GGUF twin of a Llama-layout folder made by make-random-llama.mjs: same weights
 (Q/K rows permuted to llama.cpp's rotary layout, as llama.cpp's converter does), stories260K's
-512-token vocabulary (the folder's tokenizer is stories260K-hf's), in Q8_0 or F32.
+512-token vocabulary (the folder's tokenizer is stories260K-hf's; its byte tokens read as text),
+in Q8_0 or F32.
 For benchmarks: the MLX provider and mlx_lm read the folder, llama.cpp reads this file.
 
 Usage: python3 make-random-gguf.py FOLDER OUT.gguf [q8_0|f32]
@@ -63,7 +64,9 @@ writer.add_file_type(7 if kind == GGMLQuantizationType.Q8_0 else 0)
 writer.add_tokenizer_model("llama")
 writer.add_token_list(vocabulary.fields["tokenizer.ggml.tokens"].contents())
 writer.add_token_scores(vocabulary.fields["tokenizer.ggml.scores"].contents())
-writer.add_token_types(vocabulary.fields["tokenizer.ggml.token_type"].contents())
+# Byte tokens (type 6) become normal tokens that read as their names ("<0xE2>"): random weights
+# pick them in any order, and llama-server refuses to stream the invalid UTF-8 they would make.
+writer.add_token_types([1 if kind == 6 else kind for kind in vocabulary.fields["tokenizer.ggml.token_type"].contents()])
 writer.add_bos_token_id(config["bos_token_id"])
 writer.add_eos_token_id(config["eos_token_id"])
 writer.add_unk_token_id(0)
