@@ -20,10 +20,10 @@ interface PendingStep {
 export class DecodeBatcher {
   #pending: PendingStep[] = [];
   #running = false;
-  /** Native calls made, rows decoded in them and tokens they gave, for benchmarks and tests. */
+  /** For benchmarks and tests: forward passes, rows decoded in them (tokens), and rows handed back to requests. */
   batches = 0;
   rows = 0;
-  tokens = 0;
+  handoffs = 0;
 
   constructor(private readonly model: NativeModel) {}
 
@@ -56,12 +56,14 @@ export class DecodeBatcher {
           new Int32Array(batch.length).fill(steps),
           Int32Array.from(stops),
         );
-        this.batches++;
-        this.rows += batch.length;
-        this.tokens += out.length - batch.length;
+        const counts = Array.from(out.subarray(0, batch.length));
+        // Every step is one forward pass, for as long as any row is still decoding.
+        this.batches += Math.max(...counts);
+        this.rows += out.length - batch.length;
+        this.handoffs += batch.length;
         let offset = batch.length;
         batch.forEach((step, index) => {
-          const count = out[index]!;
+          const count = counts[index]!;
           step.resolve(Array.from(out.subarray(offset, offset + count)));
           offset += count;
         });

@@ -175,12 +175,12 @@ export class MlxModel extends BaseProvider<MlxConfig> {
   }
 
   /**
-   * Since load: native decode calls, rows decoded in them (rows / batches = mean batch size)
-   * and tokens they gave (tokens / rows = mean tokens handed to a request per call).
+   * Since load: decode forward passes, rows decoded in them (rows / batches = mean batch size),
+   * and hand-offs of decoded tokens to requests (rows / handoffs = mean tokens per hand-off).
    */
-  decodeStats(): { batches: number; rows: number; tokens: number } {
+  decodeStats(): { batches: number; rows: number; handoffs: number } {
     const { batcher } = this.#require();
-    return { batches: batcher.batches, rows: batcher.rows, tokens: batcher.tokens };
+    return { batches: batcher.batches, rows: batcher.rows, handoffs: batcher.handoffs };
   }
 
   override async info(): Promise<ModelInfo> {
