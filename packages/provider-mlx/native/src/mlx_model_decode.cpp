@@ -82,7 +82,8 @@ std::vector<std::vector<int>> MlxModel::decodeRows(const std::vector<int>& ids, 
       input_tokens.push_back(fed[row]);
     }
     mx::array input(input_tokens.data(), {static_cast<int>(input_tokens.size()), 1}, mx::int32);
-    mx::array hidden = model().hidden_batch(input, caches);
+    // One row needs none of the batch's per-row slicing, padding and masks: a smaller graph.
+    mx::array hidden = caches.size() == 1 ? model().hidden(input, *caches[0]) : model().hidden_batch(input, caches);
     std::vector<mx::array> outputs{hidden};
     for (KvCache* cache : caches) {
       std::vector<mx::array> arrays = cache->arrays();
@@ -99,6 +100,9 @@ std::vector<std::vector<int>> MlxModel::decodeRows(const std::vector<int>& ids, 
       fed[row] = seq.sampler.sample(std::move(logits), options[row].params, seq.tokens);
       rows[row].push_back(fed[row]);
     }
+    // Let MLX's CPU stream finish this step's trailing work before the next step's graph is
+    // built: overlapping them measured ~10% slower per token on a 2-core machine.
+    mx::synchronize();
   }
 }
 
