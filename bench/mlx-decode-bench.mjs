@@ -1,7 +1,7 @@
 // MLX decode throughput in process: single-stream decode tokens/s and TTFT, and aggregate
 // tokens/s of 4 concurrent streams (temperature 0.8, 200 tokens, as bench/peers.mjs asks), on
 // stories260K-hf and on a random ~80M Llama (generated once into ~/.cache/heylook/bench-models).
-// Run after `pnpm build:native && pnpm build`: node bench/mlx-decode-bench.mjs [runs=3] [--baseline DIR]
+// Run after `pnpm build:native && pnpm build`: node bench/mlx-decode-bench.mjs [runs=3] [--baseline DIR] [--only stories|random]
 // --baseline: a copy of an older provider-mlx (its dist/ and build/Release/) inside
 // packages/provider-mlx/build/ (so it resolves the workspace's packages); runs interleave, and
 // the ratio is this build's figure over the baseline's.
@@ -16,13 +16,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const baselineAt = argv.indexOf('--baseline');
 const baseline = baselineAt >= 0 ? path.resolve(argv.splice(baselineAt, 2)[1]) : undefined;
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv.splice(onlyAt, 2)[1] : undefined;
 const runs = Number(argv[0] ?? 3);
 const maxTokens = 200;
 const prompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird'];
 
 const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
 const random = path.join(cache, 'bench-models', 'random-llama-768x12');
-if (!existsSync(path.join(random, 'config.json'))) await makeRandomLlama(random, { hidden: 768, layers: 12 });
+if (only !== 'stories' && !existsSync(path.join(random, 'config.json'))) await makeRandomLlama(random, { hidden: 768, layers: 12 });
 
 const builds = [['this build', path.join(here, '../packages/provider-mlx/dist/index.js')]];
 if (baseline) builds.unshift(['baseline', path.join(baseline, 'dist/index.js')]);
@@ -53,7 +55,7 @@ async function round(model, run) {
 for (const [name, dir] of [
   ['stories260K-hf', path.join(fixturesDir, 'stories260K-hf')],
   ['random Llama 768x12', random],
-]) {
+].filter(([name]) => !only || name.startsWith(only))) {
   const models = [];
   for (const [build, provider] of providers) {
     const model = createTestModel(provider, { model_path: dir, stop_on_bos: false, parallel: 4 }, { id: 'bench', baseDir: dir });
