@@ -251,7 +251,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       const generated: number[] = [];
 
       let batch = await decoder.start(prompt, reused, request.seed, rows);
-      // The slot holds the evaluated ids with image rows as their content keys: copied once here, extended per token below.
+      // The slot holds the evaluated ids with image rows as their content keys: copied once here, extended per chunk below.
       slot.tokens = images ? [...keys, ...decoder.evaluated.slice(keys.length)] : decoder.evaluated;
       const firstTokenAt = performance.now();
       let reason: FinishReason | undefined;

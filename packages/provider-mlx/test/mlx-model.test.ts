@@ -104,7 +104,7 @@ describe('mlx concurrency and cancellation', () => {
     expect(finish).toMatchObject({ type: 'finish', reason: 'cancelled' });
     expect(afterAbort).toBe(0);
     // The tokens counted are the ones whose text was sent (a chunk's tokens share one delta).
-    expect(await mlx.detokenize(finish.context!.slice(finish.usage.promptTokens))).toBe(sent);
+    expect(await mlx.detokenize!(finish.context!.slice(finish.usage.promptTokens))).toBe(sent);
     const next = await collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 400, ...greedy }));
     expect(`Once upon a time${next.text}`.slice(0, 565)).toBe(referenceStory());
   });
