@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { StreamPart } from '@heylook/core';
+import { collectStream, type StreamPart } from '@heylook/core';
 import { createTestModel, fixturesDir } from '@heylook/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MlxModel, mlxProvider } from '../src/index.js';
@@ -155,5 +155,36 @@ describe('a request ended inside a chunk', () => {
     const warm = await collect(model.complete(followUp));
     expect(warm.finish.usage.cachedPromptTokens).toBe(context.length);
     expect(warm.text).toBe((await collect(cold.complete(followUp))).text);
+  });
+});
+
+describe('constrained rows beside free rows', () => {
+  const model = createTestModel(mlxProvider, { model_path: 'stories260K-hf', parallel: 4 }) as MlxModel;
+  beforeAll(() => model.load());
+  afterAll(() => model.unload());
+
+  it('free rows answer as alone (and in chunks once the grammar row is done), the grammar row answers valid JSON', async () => {
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string', maxLength: 12 }, age: { type: 'integer', minimum: 0, maximum: 120 }, tall: { type: 'boolean' } },
+      required: ['name', 'age', 'tall'],
+      additionalProperties: false,
+    };
+    const free = ['Once upon a time', 'The little dog'].map((prompt) => ({ prompt, maxTokens: 150, temperature: 0 }));
+    const alone = [];
+    for (const request of free) alone.push((await collectStream(model.complete(request))).text);
+    const before = model.decodeStats();
+    const [constrained, ...together] = await Promise.all([
+      collectStream(model.complete({ prompt: 'Lily and Tom', responseFormat: { type: 'json-schema', schema }, temperature: 1, seed: 5, maxTokens: 60 })),
+      ...free.map((request) => collectStream(model.complete(request))),
+    ]);
+    const after = model.decodeStats();
+    expect(together.map((answer) => answer.text)).toEqual(alone);
+    expect(constrained.finishReason).toBe('stop');
+    const value = JSON.parse(constrained.text) as { name: unknown; age: unknown; tall: unknown };
+    expect([typeof value.name, Number.isInteger(value.age), typeof value.tall]).toEqual(['string', true, 'boolean']);
+    // Batched together (more than one row per forward pass), and handed over several tokens at a time at some point.
+    expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(1);
+    expect((after.rows - before.rows) / (after.handoffs - before.handoffs)).toBeGreaterThan(1);
   });
 });
