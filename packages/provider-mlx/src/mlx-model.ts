@@ -174,10 +174,13 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return this.#promptIds(loaded, request, prompt).ids.length;
   }
 
-  /** Decode batches run and rows decoded in them since load (rows / batches = mean batch size). */
-  decodeStats(): { batches: number; rows: number } {
+  /**
+   * Since load: decode forward passes, rows decoded in them (rows / batches = mean batch size),
+   * and hand-offs of decoded tokens to requests (rows / handoffs = mean tokens per hand-off).
+   */
+  decodeStats(): { batches: number; rows: number; handoffs: number } {
     const { batcher } = this.#require();
-    return { batches: batcher.batches, rows: batcher.rows };
+    return { batches: batcher.batches, rows: batcher.rows, handoffs: batcher.handoffs };
   }
 
   override async info(): Promise<ModelInfo> {
@@ -235,39 +238,56 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       slot.tokens = slot.tokens.slice(0, reused);
       const rows = images && (await this.#imageRows(loaded, images, reused, signal));
       const sampling = this.#sampling(request);
+      const stopIds = new Set(loaded.tokenizer.eosIds);
+      if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
       // A draft model's guesses can't be checked against a grammar, nor drafted over image rows: those decode step by step.
       const decoder: TokenDecoder =
         loaded.draft && !constraint && !images
           ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
-          : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling, constraint);
+          : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling, [...stopIds], constraint);
       const maxTokens = Math.min(request.maxTokens ?? this.config.max_tokens ?? Infinity, loaded.contextLength - prompt.length);
-      const stopIds = new Set(loaded.tokenizer.eosIds);
-      if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
       const stops = new StopMatcher(constraint ? [] : [...this.config.stop, ...(request.stop ?? [])]);
       const text = new IncrementalDecoder(loaded.tokenizer, prompt, output !== undefined);
       const generated: number[] = [];
 
       let batch = await decoder.start(prompt, reused, request.seed, rows);
-      // The slot holds the evaluated ids with image rows as their content keys: copied once here, extended per token below.
+      // The slot holds the evaluated ids with image rows as their content keys: copied once here, extended per chunk below.
       slot.tokens = images ? [...keys, ...decoder.evaluated.slice(keys.length)] : decoder.evaluated;
       const firstTokenAt = performance.now();
       let reason: FinishReason | undefined;
+      // Tokens of the last batch after the one that ended the answer: decoded, but not part of it.
+      let unused = 0;
       while (!reason) {
-        for (const token of batch) {
+        // A batch's text goes out as one part: one event per chunk for the servers to write, not one per token.
+        let delta = '';
+        for (const [index, token] of batch.entries()) {
           if (signal?.aborted) reason = 'cancelled';
           else if (stopIds.has(token)) reason = 'stop';
-          if (reason) break;
-          generated.push(token);
-          yield* parts(stops.push(text.push(token)));
-          if (stops.stopped) reason = 'stop';
-          else if (generated.length >= maxTokens) reason = 'length';
-          if (reason) break;
+          else {
+            generated.push(token);
+            delta += stops.push(text.push(token));
+            if (stops.stopped) reason = 'stop';
+            else if (generated.length >= maxTokens) reason = 'length';
+          }
+          if (reason) {
+            unused = batch.length - index - 1;
+            break;
+          }
         }
+        yield* parts(delta);
         if (reason) break;
-        batch = await decoder.next();
+        // Aborted while its text was out: don't decode another chunk for nobody.
+        if (signal?.aborted) {
+          reason = 'cancelled';
+          break;
+        }
+        batch = await decoder.next(maxTokens - generated.length);
         if (images) slot.tokens.push(...decoder.evaluated.slice(slot.tokens.length));
         else slot.tokens = decoder.evaluated;
       }
+      // The slot must hold exactly the answer's tokens, so a next request sharing them reuses them.
+      await decoder.rewind(unused);
+      slot.tokens.length = decoder.evaluated.length;
       yield* parts(stops.flush());
       if (output) yield* output.flush();
       const ended = performance.now();

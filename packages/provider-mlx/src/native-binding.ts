@@ -12,6 +12,13 @@ export interface NativeModel {
   step(sequence: number, tokens: Int32Array, sampling: NativeSampling, images?: NativeImages): Promise<number>;
   /** One decode step for several sequences in one forward pass: sequence i is fed tokens[i]. */
   stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: NativeSampling[]): Promise<Int32Array>;
+  /**
+   * Up to steps[i] decode steps per sequence in one call, all rows in one forward pass per step:
+   * sequence i is fed tokens[i], then what it samples, ending early after sampling one of
+   * `stops` (returned, not fed). Out: the rows' token counts, then their tokens, row after row;
+   * each row's last token is not evaluated yet. Rows with `allowed` take one step.
+   */
+  decodeBatch(sequences: Int32Array, tokens: Int32Array, sampling: NativeSampling[], steps: Int32Array, stops: Int32Array): Promise<Int32Array>;
   /** Evaluates `tokens` at once; out[i] is the token picked after tokens[0..i]. */
   verify(sequence: number, tokens: Int32Array, sampling: NativeSampling, images?: NativeImages): Promise<Int32Array>;
   /**

@@ -55,4 +55,11 @@ export class SpeculativeDecoder implements TokenDecoder {
     this.#last = decided.at(-1)!;
     return decided;
   }
+
+  async rewind(unused: number): Promise<void> {
+    if (unused <= 0) return;
+    const keep = this.evaluated.length - unused;
+    await Promise.all([this.main.trim(this.sequence, keep), this.draft.trim(this.sequence, keep)]);
+    this.evaluated.length = keep;
+  }
 }

@@ -1,4 +1,5 @@
 import type { DecodeBatcher } from './decode-batcher.js';
+import { DecodeChunkSize } from './decode-chunk-size.js';
 import type { TokenConstraint } from './grammar/token-constraint.js';
 import type { NativeImages, NativeModel, NativeSampling } from './native-binding.js';
 
@@ -10,23 +11,32 @@ import type { NativeImages, NativeModel, NativeSampling } from './native-binding
 export interface TokenDecoder {
   /** `images`: feature rows for the prompt's image tokens, offsets counted from `reused`. */
   start(prompt: number[], reused: number, seed: number | undefined, images?: NativeImages): Promise<number[]>;
-  next(): Promise<number[]>;
+  /** The next tokens, at most `limit` of them where the decoder can choose. */
+  next(limit: number): Promise<number[]>;
+  /**
+   * The caller used all but the last `unused` tokens handed out: the sequence forgets the ones
+   * it evaluated among them, so it holds what decoding token by token would have left.
+   */
+  rewind(unused: number): Promise<void>;
   readonly evaluated: number[];
 }
 
 /**
- * One token per step: the prompt alone, then decode steps batched with other requests'.
- * Under a `constraint` every step samples among the tokens its grammar allows next.
+ * The prompt alone, then decode steps batched with other requests', several per native call
+ * once the first tokens are out (`DecodeChunkSize`); a chunk ends early at a `stops` id. Under
+ * a `constraint` every step samples among the tokens its grammar allows next, so one per call.
  */
 export class StepDecoder implements TokenDecoder {
   evaluated: number[] = [];
   #last = -1;
+  #chunk = new DecodeChunkSize();
 
   constructor(
     private readonly model: NativeModel,
     private readonly batcher: DecodeBatcher,
     private readonly sequence: number,
     private readonly sampling: NativeSampling,
+    private readonly stops: readonly number[],
     private readonly constraint?: TokenConstraint,
   ) {}
 
@@ -38,11 +48,23 @@ export class StepDecoder implements TokenDecoder {
     return [this.#last];
   }
 
-  async next(): Promise<number[]> {
+  async next(limit: number): Promise<number[]> {
     const fed = this.#last;
-    this.#last = this.#accepted(await this.batcher.step(this.sequence, fed, await this.#sampling()));
-    this.evaluated.push(fed);
-    return [this.#last];
+    const steps = this.constraint ? 1 : this.#chunk.next(limit);
+    const started = performance.now();
+    const tokens = await this.batcher.step(this.sequence, fed, await this.#sampling(), steps, this.stops);
+    this.#chunk.measured(tokens.length, performance.now() - started);
+    this.evaluated.push(fed, ...tokens.slice(0, -1));
+    for (const token of tokens) this.#accepted(token);
+    this.#last = tokens.at(-1)!;
+    return tokens;
+  }
+
+  async rewind(unused: number): Promise<void> {
+    if (unused <= 0) return;
+    const keep = this.evaluated.length - unused;
+    await this.model.trim(this.sequence, keep);
+    this.evaluated.length = keep;
   }
 
   async #sampling(): Promise<NativeSampling> {

@@ -87,15 +87,24 @@ describe('mlx concurrency and cancellation', () => {
     expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(3);
   });
 
-  it('stops within a token when aborted and the next request is correct', async () => {
+  it('stops at once when aborted (no text after the abort) and the next request is correct', async () => {
     const controller = new AbortController();
     let deltas = 0;
+    let sent = '';
+    let afterAbort = 0;
     const parts: StreamPart[] = [];
     for await (const part of mlx.complete!({ prompt: 'Once upon a time', maxTokens: 300, ...greedy }, { signal: controller.signal })) {
       parts.push(part);
-      if (part.type === 'text-delta' && ++deltas === 5) controller.abort();
+      if (part.type !== 'text-delta') continue;
+      if (controller.signal.aborted) afterAbort++;
+      sent += part.text;
+      if (++deltas === 5) controller.abort();
     }
-    expect(parts.at(-1)).toMatchObject({ type: 'finish', reason: 'cancelled', usage: { completionTokens: 5 } });
+    const finish = parts.at(-1) as Extract<StreamPart, { type: 'finish' }>;
+    expect(finish).toMatchObject({ type: 'finish', reason: 'cancelled' });
+    expect(afterAbort).toBe(0);
+    // The tokens counted are the ones whose text was sent (a chunk's tokens share one delta).
+    expect(await mlx.detokenize!(finish.context!.slice(finish.usage.promptTokens))).toBe(sent);
     const next = await collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 400, ...greedy }));
     expect(`Once upon a time${next.text}`.slice(0, 565)).toBe(referenceStory());
   });

@@ -235,6 +235,13 @@ mx::array LlamaModel::rope(const Layer& layer, const mx::array& x, int offset) c
   return mx::fast::rope(x, dims, false, base, 1.0f / config_.rope_scale, offset, rope_freqs_);
 }
 
+mx::array LlamaModel::rope(const Layer& layer, const mx::array& x, const mx::array& offsets) const {
+  const int dims = config_.rope_dims ? config_.rope_dims : config_.head_dim;
+  if (layer.sliding) return mx::fast::rope(x, dims, false, config_.local_rope_theta, 1.0f, offsets);
+  const std::optional<float> base = rope_freqs_ ? std::nullopt : std::optional<float>(config_.rope_theta);
+  return mx::fast::rope(x, dims, false, base, 1.0f / config_.rope_scale, offsets, rope_freqs_);
+}
+
 mx::array LlamaModel::finish_block(const Layer& layer, const mx::array& x, const mx::array& attention) const {
   const float eps = config_.rms_norm_eps;
   mx::array out = layer.o(attention);
@@ -340,20 +347,33 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
     return mx::slice(array, begin, end);
   };
 
+  // Each row at its own position: one RoPE call over the batch with per-row offsets.
+  std::vector<int> positions;
+  for (KvCache* cache : caches) positions.push_back(cache->position());
+  const mx::array offsets(positions.data(), {batch}, mx::int32);
+  std::optional<mx::array> query_scales;
+  if (config_.query_scale_beta != 0.0f) {
+    std::vector<mx::array> scales;
+    for (int position : positions) scales.push_back(*query_scale(config_, position, 1));
+    query_scales = mx::concatenate(scales, 0);
+  }
+  // The padding mask depends only on the rows' cache lengths: built once, reused by every layer with the same lengths.
+  std::vector<int> mask_pads;
+  std::optional<mx::array> mask;
+
   mx::array x = embed(tokens);  // [batch, 1, hidden]
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Layer& layer = layers_[index];
     auto [q, k, v] = project(layer, mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps), batch, 1);
-    // Each row at its own position, with its own cache; pad the caches to one length.
-    std::vector<mx::array> queries, keys, values, masks;
-    int longest = 0;
+    q = rope(layer, q, offsets);
+    k = rope(layer, k, offsets);
+    if (query_scales) q = mx::multiply(q, mx::astype(*query_scales, q.dtype()));
+    // Each row has its own cache; pad the caches to one length.
+    std::vector<mx::array> keys, values;
     std::vector<std::pair<mx::array, mx::array>> cached;
+    int longest = 0;
     for (int b = 0; b < batch; ++b) {
-      const int position = caches[b]->position();
-      mx::array query = rope(layer, row(q, b), position);
-      if (auto scale_q = query_scale(config_, position, 1)) query = mx::multiply(query, mx::astype(*scale_q, query.dtype()));
-      queries.push_back(query);
-      auto [row_keys, row_values] = caches[b]->update(static_cast<int>(index), rope(layer, row(k, b), position), row(v, b));
+      auto [row_keys, row_values] = caches[b]->update(static_cast<int>(index), row(k, b), row(v, b));
       const int total = row_keys.shape(2);
       if (layer.sliding && window > 0 && total > window) {
         row_keys = mx::slice(row_keys, {0, 0, total - window, 0}, {1, kv_heads, total, head_dim});
@@ -362,9 +382,11 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
       cached.emplace_back(row_keys, row_values);
       longest = std::max(longest, cached.back().first.shape(2));
     }
+    std::vector<int> pads;
     for (int b = 0; b < batch; ++b) {
       auto& [row_keys, row_values] = cached[b];
       const int pad = longest - row_keys.shape(2);
+      pads.push_back(pad);
       if (pad > 0) {
         mx::array zeros = mx::zeros({1, kv_heads, pad, head_dim}, row_keys.dtype());
         row_keys = mx::concatenate({zeros, row_keys}, 2);
@@ -372,13 +394,14 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
       }
       keys.push_back(row_keys);
       values.push_back(row_values);
-      std::vector<float> mask(longest, 0.0f);
-      std::fill(mask.begin(), mask.begin() + pad, -1e9f);
-      masks.push_back(mx::array(mask.data(), {1, 1, 1, longest}, mx::float32));
     }
-    mx::array attention = mx::fast::scaled_dot_product_attention(
-        mx::concatenate(queries, 0), mx::concatenate(keys, 0), mx::concatenate(values, 0), scale, "",
-        mx::astype(mx::concatenate(masks, 0), q.dtype()));
+    if (!mask || pads != mask_pads) {
+      std::vector<float> additive(static_cast<size_t>(batch) * longest, 0.0f);
+      for (int b = 0; b < batch; ++b) std::fill(additive.begin() + b * longest, additive.begin() + b * longest + pads[b], -1e9f);
+      mask = mx::astype(mx::array(additive.data(), {batch, 1, 1, longest}, mx::float32), q.dtype());
+      mask_pads = pads;
+    }
+    mx::array attention = mx::fast::scaled_dot_product_attention(q, mx::concatenate(keys, 0), mx::concatenate(values, 0), scale, "", *mask);
     attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {batch, 1, heads * head_dim});
     x = finish_block(layer, x, attention);
   }

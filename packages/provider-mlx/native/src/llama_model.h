@@ -77,6 +77,8 @@ class LlamaModel {
   /** Queries, keys, values of one layer ([batch, heads, length, head_dim]), normed, before RoPE. */
   Projected project(const Layer& layer, const mx::array& h, int batch, int length) const;
   mx::array rope(const Layer& layer, const mx::array& x, int offset) const;
+  /** RoPE for a batch whose row b starts at offsets[b] ([batch] int32). */
+  mx::array rope(const Layer& layer, const mx::array& x, const mx::array& offsets) const;
   /** The residual stream after `attention` (already projected by o) and the MLP. */
   mx::array finish_block(const Layer& layer, const mx::array& x, const mx::array& attention) const;
   /** The routed experts' output for `h`: each token's top-k experts, weighted by the router. */

@@ -21,6 +21,7 @@ Napi::Function MlxModel::Define(Napi::Env env) {
                          InstanceMethod("step", &MlxModel::Step),
                          InstanceMethod("verify", &MlxModel::Verify),
                          InstanceMethod("stepBatch", &MlxModel::StepBatch),
+                         InstanceMethod("decodeBatch", &MlxModel::DecodeBatch),
                          InstanceMethod("trim", &MlxModel::Trim),
                          InstanceMethod("freeSequence", &MlxModel::FreeSequence),
                          InstanceMethod("embed", &MlxModel::Embed),
@@ -177,15 +178,7 @@ Napi::Value MlxModel::Load(const Napi::CallbackInfo& info) {
   });
 }
 
-namespace {
-
-struct StepOptions {
-  SamplingParams params;
-  bool reseed = false;
-  uint64_t seed = 0;
-};
-
-StepOptions stepOptions(Napi::Env env, const Napi::Value& value) {
+MlxModel::StepOptions MlxModel::stepOptions(Napi::Env env, const Napi::Value& value) {
   Napi::Object options = value.IsObject() ? value.As<Napi::Object>() : Napi::Object::New(env);
   StepOptions result;
   result.params.temperature = floatField(options, "temperature", 0.0f);
@@ -201,8 +194,6 @@ StepOptions stepOptions(Napi::Env env, const Napi::Value& value) {
   if (result.reseed) result.seed = static_cast<uint64_t>(seed.As<Napi::Number>().Int64Value());
   return result;
 }
-
-}  // namespace
 
 mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens, const std::vector<ImageInput>& images) {
   const LlamaModel& llama = model();
@@ -252,43 +243,6 @@ Napi::Value MlxModel::Step(const Napi::CallbackInfo& info) {
     mx::array hidden = evaluate(seq, tokens, images);
     if (options.reseed) seq.sampler.reseed(options.seed);
     return seq.sampler.sample(toVector(model().logits(hidden)), options.params, seq.tokens);
-  });
-}
-
-// stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: object[]) → Promise<Int32Array>
-// One decode step for several sequences in one forward pass: sequence i is fed tokens[i] and
-// its next token is out[i]. Sequences must already hold their prompt.
-Napi::Value MlxModel::StepBatch(const Napi::CallbackInfo& info) {
-  std::vector<int> ids = tokensOf(info[0]);
-  std::vector<int> tokens = tokensOf(info[1]);
-  if (ids.empty() || ids.size() != tokens.size() || !info[2].IsArray()) {
-    throw Napi::TypeError::New(info.Env(), "stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: object[]) with equal lengths");
-  }
-  Napi::Array samplingArray = info[2].As<Napi::Array>();
-  std::vector<StepOptions> options;
-  for (uint32_t index = 0; index < samplingArray.Length(); ++index) options.push_back(stepOptions(info.Env(), samplingArray.Get(index)));
-  if (options.size() != ids.size()) throw Napi::TypeError::New(info.Env(), "one sampling object per sequence");
-  return schedule(info.Env(), [this, ids = std::move(ids), tokens = std::move(tokens), options = std::move(options)]() -> Result {
-    std::vector<KvCache*> caches;
-    for (int id : ids) caches.push_back(&sequence(id).cache);
-    mx::array input(tokens.data(), {static_cast<int>(tokens.size()), 1}, mx::int32);
-    mx::array hidden = model().hidden_batch(input, caches);
-    std::vector<mx::array> outputs{hidden};
-    for (KvCache* cache : caches) {
-      std::vector<mx::array> arrays = cache->arrays();
-      outputs.insert(outputs.end(), arrays.begin(), arrays.end());
-    }
-    mx::eval(outputs);
-    std::vector<float> all = toVector(model().all_logits(mx::reshape(hidden, {1, hidden.shape(0), hidden.shape(2)})));
-    const size_t vocab = all.size() / ids.size();
-    std::vector<int> picks;
-    for (size_t row = 0; row < ids.size(); ++row) {
-      Sequence& seq = sequence(ids[row]);
-      seq.tokens.push_back(tokens[row]);
-      std::vector<float> logits(all.begin() + row * vocab, all.begin() + (row + 1) * vocab);
-      picks.push_back(seq.sampler.sample(std::move(logits), options[row].params, seq.tokens));
-    }
-    return picks;
   });
 }
 

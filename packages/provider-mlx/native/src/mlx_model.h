@@ -45,12 +45,30 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Verify(const Napi::CallbackInfo& info);
   Napi::Value StepBatch(const Napi::CallbackInfo& info);
+  Napi::Value DecodeBatch(const Napi::CallbackInfo& info);
   Napi::Value Trim(const Napi::CallbackInfo& info);
   Napi::Value FreeSequence(const Napi::CallbackInfo& info);
   Napi::Value Embed(const Napi::CallbackInfo& info);
   Napi::Value Unload(const Napi::CallbackInfo& info);
   Napi::Value Quantize(const Napi::CallbackInfo& info);
   Napi::Value EncodeImage(const Napi::CallbackInfo& info);
+
+  /** A sequence's sampling settings for one call, as JS passed them. */
+  struct StepOptions {
+    SamplingParams params;
+    bool reseed = false;
+    uint64_t seed = 0;
+  };
+  static StepOptions stepOptions(Napi::Env env, const Napi::Value& value);
+  /** stepBatch/decodeBatch's first three arguments checked: one sampling object per sequence (throws a JS error when wrong). */
+  static std::vector<StepOptions> batchOptions(const Napi::CallbackInfo& info, const std::vector<int>& ids, const std::vector<int>& tokens);
+  /**
+   * Decode steps on the worker: sequence ids[i] is fed tokens[i], then what it samples, one
+   * forward pass per step for all rows still going, until it has steps[i] tokens or sampled
+   * one of `stops`. Returns each row's sampled tokens.
+   */
+  std::vector<std::vector<int>> decodeRows(const std::vector<int>& ids, const std::vector<int>& tokens, const std::vector<StepOptions>& options,
+                                           const std::vector<int>& steps, const std::vector<int>& stops);
 
   /** An image for step/verify, as JS passed it: its first token's index and its rows, flat. */
   struct ImageInput {
