@@ -65,15 +65,25 @@ const freePort = () =>
     });
   });
 
+const children = new Set();
+process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
 async function startServer(name, command, args, readyPath, env = {}) {
   const port = await freePort();
   const child = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  // The start of the log (settings) and its latest lines.
+  let head = '';
   let log = '';
-  child.stderr.on('data', (chunk) => (log = (log + chunk).slice(-20000)));
+  child.stderr.on('data', (chunk) => {
+    if (head.length < 20000) head += chunk;
+    log = (log + chunk).slice(-20000);
+  });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 480; i++) {
     try {
-      if ((await fetch(base + readyPath)).ok) return { base, log: () => log, stop: () => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) };
+      if ((await fetch(base + readyPath)).ok) return { base, log: () => log, head: () => head, stop: () => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) };
     } catch {}
     if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -82,40 +92,51 @@ async function startServer(name, command, args, readyPath, env = {}) {
   throw new Error(`${name} did not come up:\n${log}`);
 }
 
-/** One streamed /v1/completions: time to first text, tokens (usage, else chunks), wall time. */
+/**
+ * One streamed /v1/completions: time to first text, tokens (usage, else chunks), wall time.
+ * A stream the server breaks off (llama-server closes the connection when text it generated
+ * fails its output parser) comes back as `failed`, counted and left out of the figures.
+ */
 async function complete(base, model, prompt, seed) {
   const started = performance.now();
-  const response = await fetch(`${base}/v1/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0.8, seed, stream: true, stream_options: { include_usage: true } }),
-  });
-  if (!response.ok) throw new Error(`${base}: ${response.status} ${await response.text()}`);
   let ttft;
   let chunks = 0;
   let usage;
-  let buffer = '';
-  const decoder = new TextDecoder();
-  for await (const bytes of response.body) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = event.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
-      if (!data || data === '[DONE]') continue;
-      const parsed = JSON.parse(data);
-      if (parsed.usage?.completion_tokens) usage = parsed.usage.completion_tokens;
-      if (parsed.choices?.[0]?.text) {
-        ttft ??= performance.now() - started;
-        chunks++;
+  try {
+    const response = await fetch(`${base}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0.8, seed, stream: true, stream_options: { include_usage: true } }),
+    });
+    if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+    let buffer = '';
+    const decoder = new TextDecoder();
+    for await (const bytes of response.body) {
+      buffer += decoder.decode(bytes, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = event.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
+        if (!data || data === '[DONE]') continue;
+        const parsed = JSON.parse(data);
+        if (parsed.error) throw new Error(JSON.stringify(parsed.error));
+        if (parsed.usage?.completion_tokens) usage = parsed.usage.completion_tokens;
+        if (parsed.choices?.[0]?.text) {
+          ttft ??= performance.now() - started;
+          chunks++;
+        }
       }
     }
+  } catch (error) {
+    console.error(`${base}: ${error.message}`);
+    return { failed: true };
   }
   return { ms: performance.now() - started, ttft, tokens: usage ?? chunks };
 }
 
 const stats = (values) => {
+  if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
 };
@@ -127,10 +148,15 @@ const stats = (values) => {
  */
 async function measure(generate, { concurrent = true } = {}) {
   await generate('Warm up', 0);
+  let failures = 0;
   const single = [];
   const ttft = [];
   for (let run = 0; run < runs; run++) {
     const result = await generate(longPrompt(run + Date.now() % 1000), run + 1);
+    if (result.failed) {
+      failures++;
+      continue;
+    }
     single.push((result.tokens - 1) / ((result.ms - result.ttft) / 1000));
     ttft.push(result.ttft);
   }
@@ -140,11 +166,15 @@ async function measure(generate, { concurrent = true } = {}) {
     for (let run = 0; run < Math.max(3, Math.ceil(runs / 2)); run++) {
       const started = performance.now();
       const results = await Promise.all(Array.from({ length: streams }, (_, i) => generate(shortPrompts[i], run * 10 + i + 1)));
+      if (results.some((result) => result.failed)) {
+        failures++;
+        continue;
+      }
       rates.push(results.reduce((sum, result) => sum + result.tokens, 0) / ((performance.now() - started) / 1000));
     }
     aggregate[streams] = stats(rates);
   }
-  return { single: stats(single), ttft: stats(ttft), aggregate };
+  return { single: stats(single), ttft: stats(ttft), aggregate, failures };
 }
 
 /** node-llama-cpp itself, in this process, as heylook's gguf provider sets it up: the floor of our server overhead. */
@@ -209,7 +239,7 @@ for (const name of modelNames) {
   const llamaArgs = (port) => ['-m', model.gguf, '-c', String(4096 * 8), '-np', '8', ...(model.threads ? ['-t', String(model.threads)] : []), '--port', String(port), '--no-webui'];
   server = await startServer('llama-server', llamaServer.llamaServerPath, llamaArgs, '/health');
   rows.push(['llama-server', await measure(viaHttp(server, 'm'))]);
-  const llamaThreads = /n_threads = (\d+)/.exec(server.log())?.[1] ?? '?';
+  const llamaThreads = /n_threads = (\d+)/.exec(server.head())?.[1] ?? '?';
   await server.stop();
 
   server = await startServer('mlx_lm.server', 'python3', (port) => ['-m', 'mlx_lm', 'server', '--model', model.folder, '--port', String(port)], '/v1/models', { PYTHONPATH: mlxLmPath });
@@ -234,9 +264,9 @@ const lines = [
   '',
 ];
 for (const { name, maxTokens, rows, threads } of tables) {
-  lines.push(`## ${name} (${maxTokens} tokens per request; threads: ${threads})`, '', '| server | single tok/s | TTFT ms | 4 streams tok/s | 8 streams tok/s |', '|---|---|---|---|---|');
+  lines.push(`## ${name} (${maxTokens} tokens per request; threads: ${threads})`, '', '| server | single tok/s | TTFT ms | 4 streams tok/s | 8 streams tok/s | broken streams |', '|---|---|---|---|---|---|');
   for (const [server, result] of Object.entries(rows)) {
-    lines.push(`| ${server} | ${fmt(result.single)} | ${fmt(result.ttft, 1)} | ${fmt(result.aggregate[4])} | ${fmt(result.aggregate[8])} |`);
+    lines.push(`| ${server} | ${fmt(result.single)} | ${fmt(result.ttft, 1)} | ${fmt(result.aggregate[4])} | ${fmt(result.aggregate[8])} | ${result.failures} |`);
   }
   const gguf = rows['heylook gguf'];
   const server = rows['llama-server'];
