@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { findPackageDir, heylookCacheDir, llamaCppBuildFlags, runCommand } from '@heylook/core';
 
 /**
- * A llama.cpp binding for node-llama-cpp compiled on this machine, for this CPU (GGML_NATIVE),
- * from the llama.cpp source node-llama-cpp ships (offline). node-llama-cpp's prebuilt binaries
- * are generic builds; a native one is faster on the same hardware (bench/RESULTS.md).
+ * A llama.cpp binding for node-llama-cpp compiled on this machine, for this CPU (GGML_NATIVE)
+ * or a GPU backend, from the llama.cpp source node-llama-cpp ships (offline). On x86-64 the
+ * prebuilt binary carries per-CPU variants picked at run time, measured as fast or faster than
+ * a native build (README, bench/RESULTS.md); this is for CPUs and GPU backends it misses.
  *
  * node-llama-cpp looks for local builds in its own package folder (llama/localBuilds) before
  * its prebuilt binaries. We build there with its own CLI, then move the build into heylook's

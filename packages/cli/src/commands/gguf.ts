@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { CliError } from '../cli-error.js';
-import { setUpProviders } from '../provider-setup.js';
+import { loadProviderModule } from '../provider-setup.js';
 
 /** What the CLI uses of @heylook/provider-gguf (loaded only when one of these commands runs). */
 interface GgufModule {
@@ -8,12 +8,7 @@ interface GgufModule {
   nativeBindingStatus(): { cacheDir: string; cached: boolean; linked: boolean };
 }
 
-async function loadModule(): Promise<GgufModule> {
-  const { discovered } = await setUpProviders(process.cwd());
-  const found = discovered.find((provider) => provider.providerId === 'gguf' && provider.status === 'ok');
-  if (!found?.load) throw new CliError('The gguf provider is not installed: add @heylook/provider-gguf to your project.');
-  return (await found.load()) as GgufModule;
-}
+const loadModule = (): Promise<GgufModule> => loadProviderModule<GgufModule>('gguf');
 
 const buildCommand: CommandModule<object, { force: boolean; gpu: string }> = {
   command: 'build',

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { CommandModule } from 'yargs';
 import { CliError } from '../cli-error.js';
-import { setUpProviders } from '../provider-setup.js';
+import { loadProviderModule } from '../provider-setup.js';
 
 /** What the CLI uses of @heylook/provider-llama-server (loaded only when one of these commands runs). */
 interface LlamaServerModule {
@@ -18,12 +18,7 @@ interface LlamaServerModule {
   llamaServerHint: string;
 }
 
-async function loadModule(): Promise<LlamaServerModule> {
-  const { discovered } = await setUpProviders(process.cwd());
-  const found = discovered.find((provider) => provider.providerId === 'llama-server' && provider.status === 'ok');
-  if (!found?.load) throw new CliError('The llama-server provider is not installed: add @heylook/provider-llama-server to your project.');
-  return (await found.load()) as LlamaServerModule;
-}
+const loadModule = (): Promise<LlamaServerModule> => loadProviderModule<LlamaServerModule>('llama-server');
 
 const buildCommand: CommandModule<object, { force: boolean; jobs: number }> = {
   command: 'build',
