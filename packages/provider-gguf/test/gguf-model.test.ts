@@ -103,8 +103,8 @@ describe('gguf concurrency and cancellation', () => {
   });
 
   it('decodes concurrent requests in shared batches, their prompts taking turns with the decoding', async () => {
-    // Before, a waiting prompt ran only when no sequence was generating: four requests ran one
-    // after another and every decode batch held one row.
+    // Before, a waiting prompt ran only in gaps when no decode token was queued, and every decode
+    // batch held one row: the sequences never shared a forward pass.
     const before = model.decodeStats();
     await Promise.all(prompts.map((prompt, index) => collect(model.complete({ prompt, maxTokens: 60, temperature: 0.8, seed: index + 1 }))));
     const after = model.decodeStats();

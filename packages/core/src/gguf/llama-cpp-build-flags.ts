@@ -4,8 +4,8 @@ import { arch, platform } from 'node:os';
 /**
  * Extra C/C++ compiler flags for building llama.cpp (node-llama-cpp's v0.4.0 source) natively
  * on this machine. On x86-64 CPUs with AMX, GGML_NATIVE compiles ggml's AMX matrix kernels, and
- * its Q8_0 kernel uses tile registers it never configured: the first Q8_0 (or Q4_0) matrix
- * product dies with SIGILL (seen on a Sapphire Rapids Xeon with AMX enabled and granted). So AMX
+ * the first Q8_0 matrix product dies with SIGILL on `tilezero` in its Q8_0 kernel (seen on a
+ * Sapphire Rapids Xeon where AMX is enabled and granted: a probe that configures a tile works). So AMX
  * is compiled out; AVX-512/VNNI stay. Empty where it does not apply or the compiler lacks the flags.
  */
 export function llamaCppBuildFlags(): string[] {
