@@ -12,7 +12,7 @@ const loadModule = (): Promise<GgufModule> => loadProviderModule<GgufModule>('gg
 
 const buildCommand: CommandModule<object, { force: boolean; gpu: string }> = {
   command: 'build',
-  describe: 'Compile llama.cpp for this CPU (from the source node-llama-cpp ships; offline, cached) so GGUF models run on it instead of the generic prebuilt binary',
+  describe: "Compile llama.cpp for this machine (from the source node-llama-cpp ships; offline, cached) so GGUF models run on it instead of node-llama-cpp's prebuilt binary",
   builder: (yargs) =>
     yargs
       .option('force', { type: 'boolean', default: false, describe: 'rebuild even if the cache holds a build' })
@@ -36,7 +36,7 @@ const statusCommand: CommandModule = {
     process.stdout.write(
       status.linked
         ? `native build: ${status.cacheDir} (in use)\n`
-        : `prebuilt binary in use${status.cached ? ` (a native build is cached in ${status.cacheDir}: \`heylook gguf build\` links it)` : '; `heylook gguf build` compiles a faster one for this CPU'}\n`,
+        : `prebuilt binary in use${status.cached ? ` (a native build is cached in ${status.cacheDir}: \`heylook gguf build\` links it)` : '; `heylook gguf build` compiles one for this machine (the README says when that is faster)'}\n`,
     );
   },
 };
