@@ -19,7 +19,9 @@ export interface HeylookServer {
  * `heylook serve` from the workspace's CLI on stories260K, greedy by default (the clients send
  * no temperature). The agents' default prompts are 25-30k tokens of this model's 512-token
  * vocabulary, which node-llama-cpp's prebuilt CPU binary evaluates in minutes; the tests trim
- * them with the clients' own options, so 8192 tokens of context hold a turn.
+ * them with the clients' own options, so 8192 tokens of context hold a turn. The answer ends at
+ * its first line break: greedy stories260K can repeat itself until the context is full (on one
+ * CI machine's CPU it wrote 7423 tokens), and Claude Code then asks it to go on, which cannot fit.
  */
 export async function startHeylook(): Promise<HeylookServer> {
   const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('@heylook/cli/package.json')), 'dist', 'bin.js');
@@ -35,6 +37,7 @@ export async function startHeylook(): Promise<HeylookServer> {
     '      n_threads: 1',
     '      parallel: 1',
     '      temperature: 0',
+    '      stop: ["\\n"]',
   ];
   await writeFile(
     path.join(dir, 'models.yaml'),

@@ -42,7 +42,7 @@ import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
 import { createBatchingStrategy, type DecodeStats } from './batching-strategy.js';
 import { chatWrapperFor, loadLlamaModel } from './gguf-load.js';
-import { finishReason, isConstrained, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
+import { finishReason, isConstrained, requestedMaxTokens, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
 import { GgufEmbedder } from './gguf-embedder.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
@@ -430,10 +430,12 @@ export class GgufModel extends BaseProvider<GgufConfig> {
           stream.push({ type: 'tool-call', index, id: toolId(index), name: call.name, arguments: JSON.stringify(call.params ?? {}) }),
         );
         const ended = performance.now();
+        const reason = stops.stopped ? 'stop' : finishReason(result.stopReason, options.signal);
         stream.push({
           type: 'finish',
-          reason: stops.stopped ? 'stop' : finishReason(result.stopReason, options.signal),
+          reason,
           ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
+          ...(reason === 'length' && generated.length < requestedMaxTokens(this.config, request) ? { contextFull: true } : {}),
           usage: {
             promptTokens: promptTokens.length,
             completionTokens: generated.length,

@@ -39,7 +39,7 @@ export function samplingOptions(
   // Clamped to the room left in the context, like mlx: past it node-llama-cpp would shift the
   // context and keep going (a huge max_tokens could hold a sequence for ever), and clients such
   // as Claude Code ask for 32000.
-  const maxTokens = Math.max(1, Math.min(request.maxTokens ?? config.max_tokens ?? Infinity, contextSize - promptLength));
+  const maxTokens = Math.max(1, Math.min(requestedMaxTokens(config, request), contextSize - promptLength));
   const customStopTriggers: (string | Token)[][] = stopTokens.map((token) => [token as Token]);
   return {
     temperature,
@@ -59,6 +59,11 @@ export function samplingOptions(
     customStopTriggers,
     ...(tokenBias ? { tokenBias } : {}),
   };
+}
+
+/** The answer's length limit before the context clamps it: the request's, else the model's, else none. */
+export function requestedMaxTokens(config: GgufConfig, request: GenerationOptions): number {
+  return request.maxTokens ?? config.max_tokens ?? Infinity;
 }
 
 export function finishReason(stopReason: StopReason, signal: AbortSignal | undefined): FinishReason {

@@ -65,6 +65,8 @@ describe('gguf raw completion on stories260K', () => {
       expect(result.finish.reason).toBe('length');
       const { contextLength } = await small.info();
       expect(result.finish.usage.promptTokens + result.finish.usage.completionTokens).toBe(contextLength);
+      // The context, not max_tokens, ended it: Anthropic's model_context_window_exceeded.
+      expect(result.finish.contextFull).toBe(true);
     } finally {
       await small.unload();
     }
@@ -74,6 +76,7 @@ describe('gguf raw completion on stories260K', () => {
     const result = await collect(model.complete({ prompt: 'Once upon a time', maxTokens: 5, ...greedy }));
     expect(result.finish.reason).toBe('length');
     expect(result.finish.usage.completionTokens).toBe(5);
+    expect(result.finish.contextFull).toBeUndefined();
   });
 
   it('reuses the evaluated prefix for a prompt that extends the previous one', async () => {

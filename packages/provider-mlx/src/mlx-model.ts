@@ -245,7 +245,8 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         loaded.draft && !constraint && !images
           ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
           : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling, [...stopIds], constraint);
-      const maxTokens = Math.min(request.maxTokens ?? this.config.max_tokens ?? Infinity, loaded.contextLength - prompt.length);
+      const requestedMaxTokens = request.maxTokens ?? this.config.max_tokens ?? Infinity;
+      const maxTokens = Math.min(requestedMaxTokens, loaded.contextLength - prompt.length);
       const stops = new StopMatcher(constraint ? [] : [...this.config.stop, ...(request.stop ?? [])]);
       const text = new IncrementalDecoder(loaded.tokenizer, prompt, output !== undefined);
       const generated: number[] = [];
@@ -296,6 +297,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         // A turn that ends in tool calls is the model handing over to the tools.
         reason: reason === 'stop' && output?.toolCallCount ? 'tool-calls' : reason,
         ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
+        ...(reason === 'length' && generated.length < requestedMaxTokens ? { contextFull: true } : {}),
         usage: {
           promptTokens: prompt.length,
           completionTokens: generated.length,

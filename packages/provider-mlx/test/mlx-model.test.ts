@@ -58,6 +58,15 @@ describe('mlx sampling, stops, limits', () => {
     expect(stopped).toMatchObject({ text: ', there was a little girl named ', finish: { reason: 'stop' } });
     const limited = await collect(mlx.complete!({ prompt: 'Once upon a time', maxTokens: 5, ...greedy }));
     expect(limited.finish).toMatchObject({ reason: 'length', usage: { completionTokens: 5 } });
+    expect(limited.finish.contextFull).toBeUndefined();
+  });
+
+  it('stops at the end of the context, however many tokens were asked for, and says the context ended it', async () => {
+    const prompt = 'Once upon a time there was a girl. '.repeat(45);
+    const result = await collect(mlx.complete!({ prompt, maxTokens: 32000, ...greedy }));
+    const { contextLength } = await mlx.info!();
+    expect(result.finish).toMatchObject({ reason: 'length', contextFull: true });
+    expect(result.finish.usage.promptTokens + result.finish.usage.completionTokens).toBe(contextLength);
   });
 
   it('reuses the evaluated prefix of an earlier request', async () => {

@@ -74,11 +74,12 @@ describe('MessageEventMapper and toAnthropicMessage', () => {
 
   it('reports a stop sequence only when the request asked for it', () => {
     const context = createMessageContext('m', ['END']);
-    expect(toStopReason('stop', 'END', context)).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+    expect(toStopReason({ reason: 'stop', stopSequence: 'END' }, context)).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
     // A stop string from the model's config is an ordinary end of turn.
-    expect(toStopReason('stop', '</s>', context)).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
-    expect(toStopReason('length', undefined, context)).toEqual({ stop_reason: 'max_tokens', stop_sequence: null });
-    expect(toStopReason('cancelled', undefined, context).stop_reason).toBe('end_turn');
+    expect(toStopReason({ reason: 'stop', stopSequence: '</s>' }, context)).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
+    expect(toStopReason({ reason: 'length' }, context)).toEqual({ stop_reason: 'max_tokens', stop_sequence: null });
+    expect(toStopReason({ reason: 'length', contextFull: true }, context)).toEqual({ stop_reason: 'model_context_window_exceeded', stop_sequence: null });
+    expect(toStopReason({ reason: 'cancelled' }, context).stop_reason).toBe('end_turn');
   });
 
   it('gives an empty input for arguments cut off mid-JSON', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ContentBlock, ContentBlockEvent, FinishReason, Usage } from '@heylook/core';
 
-export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use';
+export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'model_context_window_exceeded' | 'stop_sequence' | 'tool_use';
 
 /** What every event (and the whole message) of one answer shares. */
 export interface MessageContext {
@@ -16,15 +16,21 @@ export function createMessageContext(model: string, stopSequences: readonly stri
   return { id: `msg_${randomUUID().replaceAll('-', '')}`, model, stopSequences };
 }
 
+/**
+ * Why the answer ended, in Anthropic's words. An answer cut short by a full context window
+ * (before the request's max_tokens) is `model_context_window_exceeded`, as Anthropic's own
+ * models report it; Claude Code continues after `max_tokens` but not after this.
+ */
 export function toStopReason(
-  reason: FinishReason,
-  stopSequence: string | undefined,
+  finish: { reason: FinishReason; stopSequence?: string; contextFull?: boolean },
   context: MessageContext,
 ): { stop_reason: AnthropicStopReason; stop_sequence: string | null } {
+  const { reason, stopSequence } = finish;
   if (reason === 'stop' && stopSequence !== undefined && context.stopSequences.includes(stopSequence)) {
     return { stop_reason: 'stop_sequence', stop_sequence: stopSequence };
   }
-  const stopReason = reason === 'length' ? 'max_tokens' : reason === 'tool-calls' ? 'tool_use' : 'end_turn';
+  const stopReason =
+    reason === 'length' ? (finish.contextFull ? 'model_context_window_exceeded' : 'max_tokens') : reason === 'tool-calls' ? 'tool_use' : 'end_turn';
   return { stop_reason: stopReason, stop_sequence: null };
 }
 
@@ -73,7 +79,7 @@ export function toAnthropicMessage(
     role: 'assistant' as const,
     model: context.model,
     content: finish.blocks.map(toAnthropicBlock),
-    ...toStopReason(finish.reason, finish.stopSequence, context),
+    ...toStopReason(finish, context),
     usage: toAnthropicUsage(finish.usage),
   };
 }
@@ -120,7 +126,7 @@ export class MessageEventMapper {
       case 'finish':
         return [
           event('message_delta', {
-            delta: toStopReason(blockEvent.reason, blockEvent.stopSequence, this.context),
+            delta: toStopReason(blockEvent, this.context),
             usage: toAnthropicUsage(blockEvent.usage),
           }),
           event('message_stop', {}),

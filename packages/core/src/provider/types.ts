@@ -129,6 +129,8 @@ export type StreamPart =
       usage: Usage;
       /** The stop string (request or model config) that ended generation, when reason is `stop` because of one. */
       stopSequence?: string;
+      /** With reason `length`: the context window was full before the request's max_tokens was reached. */
+      contextFull?: boolean;
       /** Token ids of prompt + completion, for Ollama's `context` (raw completions only). */
       context?: number[];
     }

@@ -69,4 +69,10 @@ describe('ContentBlockSequencer', () => {
     expect(run([{ type: 'error', error }])).toEqual([{ type: 'error', error }]);
     expect(run([{ type: 'finish', reason: 'length', usage }])).toEqual([{ type: 'finish', reason: 'length', usage, blocks: [] }]);
   });
+
+  it('says whether the context, not max_tokens, ended the answer', () => {
+    expect(run([{ type: 'finish', reason: 'length', usage, contextFull: true }])).toEqual([
+      { type: 'finish', reason: 'length', usage, blocks: [], contextFull: true },
+    ]);
+  });
 });

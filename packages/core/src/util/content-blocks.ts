@@ -14,7 +14,7 @@ export type ContentBlockEvent =
   /** The block is complete; `block` holds all of it. */
   | { type: 'block-stop'; index: number; block: ContentBlock }
   /** Every block is closed; `blocks` is the whole answer in order. */
-  | { type: 'finish'; reason: FinishReason; usage: Usage; blocks: ContentBlock[]; stopSequence?: string }
+  | { type: 'finish'; reason: FinishReason; usage: Usage; blocks: ContentBlock[]; stopSequence?: string; contextFull?: boolean }
   | { type: 'error'; error: unknown };
 
 /**
@@ -65,6 +65,7 @@ export class ContentBlockSequencer {
             usage: part.usage,
             blocks: [...this.#blocks],
             ...(part.stopSequence !== undefined ? { stopSequence: part.stopSequence } : {}),
+            ...(part.contextFull ? { contextFull: true } : {}),
           },
         ];
       case 'error':
