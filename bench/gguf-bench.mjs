@@ -41,6 +41,7 @@ console.log(`single stream: ${singleRate.toFixed(0)} tokens/s (median of 5 x ${g
 const serialBaseline = {};
 for (const concurrency of [1, 2, 4, 8]) {
   const rates = [];
+  const statsBefore = model.decodeStats();
   for (let repeat = 0; repeat < 3; repeat++) {
     const started = performance.now();
     const results = await Promise.all(
@@ -50,8 +51,11 @@ for (const concurrency of [1, 2, 4, 8]) {
     rates.push(tokens / ((performance.now() - started) / 1000));
   }
   serialBaseline[concurrency] = median(rates);
+  // How many sequences shared each decode batch (provider-gguf's batching strategy says why it is ~1).
+  const stats = model.decodeStats();
+  const rowsPerBatch = (stats.rows - statsBefore.rows) / Math.max(1, stats.batches - statsBefore.batches);
   console.log(
-    `concurrent x${concurrency}: ${median(rates).toFixed(0)} tokens/s aggregate (${(median(rates) / singleRate).toFixed(2)}x single stream)`,
+    `concurrent x${concurrency}: ${median(rates).toFixed(0)} tokens/s aggregate (${(median(rates) / singleRate).toFixed(2)}x single stream), ${rowsPerBatch.toFixed(2)} rows per decode batch`,
   );
 }
 await model.unload();

@@ -254,12 +254,15 @@ for (const name of modelNames) {
 const fmt = (value, digits = 0) => (value ? `${value.median.toFixed(digits)} [${value.min.toFixed(digits)}–${value.max.toFixed(digits)}]` : '—');
 const ratio = (a, b) => (a && b ? (a.median / b.median).toFixed(2) : '—');
 const mlxVersion = readFileSync(path.join(mlxLmPath, '.heylook-installed'), 'utf8');
+// heylook's MLX addon puts OpenBLAS under MLX's float32 products; mlx_lm keeps the wheel's reference BLAS.
+const { nativeAddon } = await import(path.join(root, 'packages/provider-mlx/dist/native-binding.js'));
+const blas = nativeAddon().blas();
 const lines = [
   '# heylook vs its peers',
   '',
   `Written by \`node bench/peers.mjs --runs=${runs} --models=${modelNames.join(',')}\` on ${new Date().toISOString()}.`,
   `Machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
-  `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}), ${mlxVersion}.`,
+  `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}), ${mlxVersion}; heylook mlx's BLAS: ${blas.library}, ${blas.threads} threads (mlx_lm: the wheel's reference BLAS).`,
   `Each figure: median [min–max]; single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
   '',
 ];

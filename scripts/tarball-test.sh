@@ -182,7 +182,7 @@ EOF
     (cd "$app" && npm install --no-package-lock --foreground-scripts >"$work/install-b.log" 2>&1) || { tail -30 "$work/install-b.log" >&2; fail "(b) npm install failed"; }
     grep '@heylook/provider-mlx:' "$work/install-b.log" | sed 's/^/   /' || true
     took "(b) install"
-    echo "   (b) node_modules: $(size "$app/node_modules"); MLX wheel in $HEYLOOK_CACHE: $(size "$HEYLOOK_CACHE/mlx-cpu-"*)"
+    echo "   (b) node_modules: $(size "$app/node_modules"); MLX and OpenBLAS wheels in $HEYLOOK_CACHE: $(size "$HEYLOOK_CACHE/mlx-cpu-"*) + $(size "$HEYLOOK_CACHE/scipy-openblas32-"*)"
     cat >"$app/serve-mlx.mjs" <<'EOF'
 // core + provider-mlx + the OpenAI server, no CLI: answers one request on stories260K-hf.
 import path from 'node:path';
@@ -193,6 +193,8 @@ import Fastify from 'fastify';
 
 const readiness = await mlx.check();
 if (!readiness.ready) throw new Error(`mlx not ready: ${readiness.problem}. Fix: ${readiness.fix}`);
+// On Linux the installed addon must put OpenBLAS under MLX's float32 products, not the wheel's reference BLAS.
+if (process.platform === 'linux' && !/BLAS: OpenBLAS/.test(readiness.detail)) throw new Error(`mlx runs without OpenBLAS: ${readiness.detail}`);
 const registry = new ProviderRegistry();
 registry.register(mlx);
 const modelPath = path.join(process.env.HEYLOOK_FIXTURES, 'stories260K-hf');

@@ -17,8 +17,11 @@ function mlxDir() {
     process.exit(1);
   }
 }
+// OpenBLAS for the Linux wheel's MLX (native/src/blas.cpp); an MLX_DIR build brings its own BLAS.
+const openblas = path.join(root, '.mlx', 'scipy_openblas32', 'lib');
+const openblasOption = !process.env.MLX_DIR && existsSync(openblas) ? [`--CDOPENBLAS_DIR=${openblas}`] : [];
 const cmakeJs = path.join(root, 'node_modules', '.bin', 'cmake-js');
-execFileSync(cmakeJs, ['compile', '--out', 'build', `--CDMLX_DIR=${mlxDir()}`, '--parallel', '2'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+// Configured every time, so a changed option reaches an existing build folder; the build stays incremental.
+const run = (args) => execFileSync(cmakeJs, [...args, '--out', 'build'], { cwd: root, stdio: 'inherit' });
+run(['configure', `--CDMLX_DIR=${mlxDir()}`, ...openblasOption]);
+run(['build', '--parallel', '2']);

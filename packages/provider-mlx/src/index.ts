@@ -6,4 +6,13 @@ export { MlxModel } from './mlx-model.js';
 export { nativeAddon } from './native-binding.js';
 export default mlxProvider;
 export { convertModel, type ConvertOptions } from './convert-model.js';
-export { checkNative, setupNative, heylookCacheDir, mlxWheelDir, MLX_CPU_VERSION, MLX_SETUP_COMMAND, type SetupOptions } from './native-setup.js';
+export {
+  checkNative,
+  setupNative,
+  mlxWheelDir,
+  openblasWheelDir,
+  MLX_CPU_VERSION,
+  OPENBLAS_VERSION,
+  MLX_SETUP_COMMAND,
+  type SetupOptions,
+} from './native-setup.js';

@@ -58,6 +58,8 @@ export interface NativeSampling {
 interface NativeAddon {
   MlxModel: new (dir: string, config: Record<string, unknown>) => NativeModel;
   mlxVersion: string;
+  /** Which BLAS runs MLX's float32 matrix products (native/src/blas.cpp), and how many it ran. */
+  blas(): { library: string; threads: number; products: number };
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProviderReadiness } from '@heylook/core';
+import { heylookCacheDir, type ProviderReadiness } from '@heylook/core';
 
 /** The mlx-cpu wheel the addon is built against on Linux (also in scripts/install-mlx.mjs). */
 export const MLX_CPU_VERSION = '0.32.4';
@@ -17,17 +17,22 @@ const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const addonFile = path.join(packageRoot, 'build', 'Release', 'heylook_mlx.node');
 
 /**
- * heylook's cache folder: $HEYLOOK_CACHE, else $XDG_CACHE_HOME/heylook, else ~/.cache/heylook.
- * The wheel lives here, not inside the installed package, because the addon's RPATH points at
- * libmlx: one stable, version-keyed folder lets every app (and a reinstall) reuse both the
- * wheel and the built addon instead of downloading and compiling again.
+ * scipy-openblas32, whose OpenBLAS runs MLX's float32 matrix products on Linux instead of the
+ * wheel's reference BLAS (native/src/blas.cpp; also in scripts/install-mlx.mjs).
  */
-export function heylookCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.HEYLOOK_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'heylook');
-}
+export const OPENBLAS_VERSION = '0.3.34.481.3';
 
+/**
+ * The wheels live in heylook's cache folder, not inside the installed package, because the
+ * addon's RPATH points at libmlx and OpenBLAS: one stable, version-keyed folder lets every app
+ * (and a reinstall) reuse the wheels and the built addon instead of downloading and compiling again.
+ */
 export function mlxWheelDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(heylookCacheDir(env), `mlx-cpu-${MLX_CPU_VERSION}`);
+}
+
+export function openblasWheelDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(heylookCacheDir(env), `scipy-openblas32-${OPENBLAS_VERSION}`);
 }
 
 export interface SetupOptions {
@@ -50,8 +55,8 @@ export function checkNative(): ProviderReadiness {
     };
   }
   try {
-    const addon = createRequire(import.meta.url)(addonFile) as { mlxVersion?: string };
-    return { ready: true, detail: `MLX ${addon.mlxVersion ?? '?'}` };
+    const addon = createRequire(import.meta.url)(addonFile) as { mlxVersion?: string; blas?: () => { library: string } };
+    return { ready: true, detail: `MLX ${addon.mlxVersion ?? '?'}, BLAS: ${addon.blas?.().library ?? '?'}` };
   } catch (error) {
     return {
       ready: false,
@@ -76,19 +81,22 @@ export async function setupNative(options: SetupOptions = {}): Promise<ProviderR
   }
   const mlxDir = findMlx(env, log, options.force === true);
   if (!mlxDir.ok) return notReady(mlxDir);
+  const openblasDir = findOpenblas(mlxDir.value, env, log, options.force === true);
+  if (!openblasDir.ok) return notReady(openblasDir);
   const cmake = findCmake();
   if (!cmake.ok) return notReady(cmake);
   const compiler = findCompiler(env);
   if (!compiler.ok) return notReady(compiler);
 
-  const cached = path.join(heylookCacheDir(env), 'mlx-addon', buildKey(mlxDir.value), 'heylook_mlx.node');
+  const cached = path.join(heylookCacheDir(env), 'mlx-addon', buildKey(mlxDir.value, openblasDir.value), 'heylook_mlx.node');
   if (existsSync(cached) && !options.force) {
     log(`using the addon built earlier: ${cached}`);
   } else {
     log(`building the MLX addon (MLX from ${mlxDir.value}); this takes a few minutes`);
     const cmakeJs = path.join(path.dirname(createRequire(import.meta.url).resolve('cmake-js/package.json')), 'bin', 'cmake-js');
     const jobs = String(Math.max(1, os.availableParallelism()));
-    const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build', `--CDMLX_DIR=${mlxDir.value}`, '--parallel', jobs], {
+    const cmakeOptions = [`--CDMLX_DIR=${mlxDir.value}`, ...(openblasDir.value ? [`--CDOPENBLAS_DIR=${openblasDir.value}`] : [])];
+    const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build', ...cmakeOptions, '--parallel', jobs], {
       cwd: packageRoot,
       env,
       stdio: ['ignore', options.log ? 2 : 'pipe', options.log ? 2 : 'pipe'],
@@ -132,36 +140,58 @@ function findMlx(env: NodeJS.ProcessEnv, log: (line: string) => void, force: boo
     return { ok: false, problem: `MLX has no build for ${process.platform}`, fix: 'use macOS or Linux, or the gguf provider' };
   }
   const target = mlxWheelDir(env);
-  const cmakeDir = path.join(target, 'mlx', 'share', 'cmake', 'MLX');
-  if (existsSync(path.join(target, `mlx_cpu-${MLX_CPU_VERSION}.dist-info`)) && !force) return { ok: true, value: cmakeDir };
+  const installed = pipInstall(`mlx-cpu==${MLX_CPU_VERSION}`, target, `mlx_cpu-${MLX_CPU_VERSION}.dist-info`, log, force);
+  return installed.ok ? { ok: true, value: path.join(target, 'mlx', 'share', 'cmake', 'MLX') } : installed;
+}
+
+/**
+ * The folder of OpenBLAS for an MLX from the pinned Linux wheel, whose own BLAS is netlib's
+ * reference one; '' (none) for any other MLX: macOS has Accelerate, and an MLX_DIR build
+ * brings the BLAS it was built with.
+ */
+function findOpenblas(mlxDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void, force: boolean): Found {
+  if (process.platform !== 'linux' || env.MLX_DIR) return { ok: true, value: '' };
+  // The workspace's own wheels (pnpm run build:native) sit side by side.
+  const workspace = path.join(packageRoot, '.mlx', 'scipy_openblas32', 'lib');
+  if (mlxDir.startsWith(path.join(packageRoot, '.mlx'))) {
+    return existsSync(workspace)
+      ? { ok: true, value: workspace }
+      : { ok: false, problem: `OpenBLAS is missing from ${path.dirname(path.dirname(workspace))}`, fix: 'run `pnpm run build:native` again' };
+  }
+  const target = openblasWheelDir(env);
+  const installed = pipInstall(`scipy-openblas32==${OPENBLAS_VERSION}`, target, `scipy_openblas32-${OPENBLAS_VERSION}.dist-info`, log, force);
+  return installed.ok ? { ok: true, value: path.join(target, 'scipy_openblas32', 'lib') } : installed;
+}
+
+/** Installs one pinned wheel (no dependencies) into `target` with pip, unless `marker` says it is there. */
+function pipInstall(spec: string, target: string, marker: string, log: (line: string) => void, force: boolean): Found {
+  if (existsSync(path.join(target, marker)) && !force) return { ok: true, value: target };
   const pip = spawnSync('python3', ['-m', 'pip', '--version'], { encoding: 'utf8' });
   if (pip.status !== 0) {
     return {
       ok: false,
-      problem: 'python3 with pip is missing (needed once, to fetch the mlx-cpu wheel)',
+      problem: `python3 with pip is missing (needed once, to fetch ${spec})`,
       fix: `install it (e.g. \`sudo apt install python3-pip\`), then run \`${MLX_SETUP_COMMAND}\``,
     };
   }
-  log(`installing mlx-cpu ${MLX_CPU_VERSION} with pip into ${target}`);
+  log(`installing ${spec} with pip into ${target}`);
   // Into a fresh folder first, so an interrupted install never looks complete.
   const partial = `${target}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
-  const install = spawnSync(
-    'python3',
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', partial, `mlx-cpu==${MLX_CPU_VERSION}`],
-    { encoding: 'utf8' },
-  );
+  const install = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', partial, spec], {
+    encoding: 'utf8',
+  });
   if (install.status !== 0) {
     rmSync(partial, { recursive: true, force: true });
     return {
       ok: false,
-      problem: `pip could not install mlx-cpu==${MLX_CPU_VERSION} (${firstLine(install.stderr) || `exit ${install.status}`})`,
+      problem: `pip could not install ${spec} (${firstLine(install.stderr) || `exit ${install.status}`})`,
       fix: `check your network or pip settings, then run \`${MLX_SETUP_COMMAND}\``,
     };
   }
   rmSync(target, { recursive: true, force: true });
   renameSync(partial, target);
-  return { ok: true, value: cmakeDir };
+  return { ok: true, value: target };
 }
 
 function findCmake(): Found {
@@ -190,9 +220,9 @@ function findCompiler(env: NodeJS.ProcessEnv): Found {
   };
 }
 
-/** Same sources + same MLX + same platform = same addon (Node-API: independent of the Node version). */
-function buildKey(mlxDir: string): string {
-  const hash = createHash('sha256').update(`${process.platform}-${process.arch}\0${mlxDir}\0`);
+/** Same sources + same MLX and BLAS + same platform = same addon (Node-API: independent of the Node version). */
+function buildKey(mlxDir: string, openblasDir: string): string {
+  const hash = createHash('sha256').update(`${process.platform}-${process.arch}\0${mlxDir}\0${openblasDir}\0`);
   const sources = path.join(packageRoot, 'native', 'src');
   for (const file of readdirSync(sources).sort()) hash.update(file).update(readFileSync(path.join(sources, file)));
   hash.update(readFileSync(path.join(packageRoot, 'CMakeLists.txt')));

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace heylook {
+
+struct BlasInfo {
+  // OpenBLAS's configuration ("OpenBLAS 0.3.34 ... SkylakeX ...") when the addon was built
+  // with HEYLOOK_OPENBLAS, else "MLX's own".
+  std::string library;
+  // OpenBLAS's threads per product: all cores unless OPENBLAS_NUM_THREADS says otherwise.
+  int threads;
+  // Float32 matrix products MLX handed to the addon's cblas_sgemm (0 without HEYLOOK_OPENBLAS).
+  uint64_t products;
+};
+
+// Which BLAS runs MLX's float32 matrix products on the CPU.
+BlasInfo blas_info();
+
+}  // namespace heylook
