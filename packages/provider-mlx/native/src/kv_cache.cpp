@@ -31,9 +31,31 @@ std::pair<mx::array, mx::array> KvCache::update(int layer, const mx::array& keys
     append(stored.qvalues, quantize(values));
     return {dequantize(stored.qkeys, kv_heads_, head_dim_), dequantize(stored.qvalues, kv_heads_, head_dim_)};
   }
-  stored.keys = stored.keys ? mx::concatenate({*stored.keys, keys}, 2) : keys;
-  stored.values = stored.values ? mx::concatenate({*stored.values, values}, 2) : values;
-  return {*stored.keys, *stored.values};
+  if (options_.max_size > 0) {
+    // Rotating: advance() cuts the arrays to what is kept, so they hold exactly the tokens.
+    stored.keys = stored.keys ? mx::concatenate({*stored.keys, keys}, 2) : keys;
+    stored.values = stored.values ? mx::concatenate({*stored.values, values}, 2) : values;
+    return {*stored.keys, *stored.values};
+  }
+  const int end = stored_ + keys.shape(2);
+  stored.keys = write(stored.keys, keys, stored_);
+  stored.values = write(stored.values, values, stored_);
+  return {first_tokens(*stored.keys, end), first_tokens(*stored.values, end)};
+}
+
+mx::array KvCache::write(const std::optional<mx::array>& buffer, const mx::array& fresh, int at) {
+  const int end = at + fresh.shape(2);
+  mx::array target = buffer.value_or(fresh);
+  if (!buffer || buffer->shape(2) < end) {
+    mx::Shape grown = fresh.shape();
+    grown[2] = (end + kGrowth - 1) / kGrowth * kGrowth - at;
+    mx::array room = mx::zeros(grown, fresh.dtype());
+    target = buffer ? mx::concatenate({first_tokens(*buffer, at), room}, 2) : room;
+  }
+  mx::Shape start{0, 0, at, 0};
+  mx::Shape stop = fresh.shape();
+  stop[2] = end;
+  return mx::slice_update(target, fresh, start, stop);
 }
 
 mx::array KvCache::keep_tokens(const mx::array& array, int axis, int keep, int tail) {
@@ -71,8 +93,8 @@ void KvCache::advance(int tokens) {
   if (options_.bits > 0 && !quantized_ && position_ >= options_.quantized_start) {
     for (Stored& stored : layers_) {
       if (!stored.keys) continue;
-      stored.qkeys = quantize(*stored.keys);
-      stored.qvalues = quantize(*stored.values);
+      stored.qkeys = quantize(first_tokens(*stored.keys, stored_));
+      stored.qvalues = quantize(first_tokens(*stored.values, stored_));
       stored.keys.reset();
       stored.values.reset();
     }
@@ -89,9 +111,10 @@ void KvCache::trim(int tokens) {
     return;
   }
   for (Stored& stored : layers_) {
-    if (stored.keys) {
-      stored.keys = keep_tokens(*stored.keys, 2, tokens, 0);
-      stored.values = keep_tokens(*stored.values, 2, tokens, 0);
+    // A standard cache's buffers keep their room: the next write goes after `tokens`.
+    if (stored.keys && options_.max_size > 0) {
+      stored.keys = first_tokens(*stored.keys, tokens);
+      stored.values = first_tokens(*stored.values, tokens);
     }
     for (auto* parts : {&stored.qkeys, &stored.qvalues}) {
       for (auto& part : *parts) part = keep_tokens(part, 1, tokens, 0);

@@ -20,9 +20,12 @@ struct KvCacheOptions {
 };
 
 /**
- * Keys and values of every layer for one sequence. Standard: [1, kv_heads, tokens, head_dim],
- * grown per step. Rotating: bounded to `max_size` tokens. Quantized: stored per token as
- * [1, tokens, kv_heads * head_dim] packed values + scales + biases, dequantized for attention.
+ * Keys and values of every layer for one sequence. Standard: [1, kv_heads, capacity, head_dim]
+ * buffers grown 256 tokens at a time, of which the first `stored` tokens hold data; a step
+ * writes its own keys into them (in place: MLX reuses a buffer nothing else holds) instead of
+ * copying the whole cache into a new array. Rotating: exactly the tokens kept, at most
+ * `max_size`. Quantized: stored per token as [1, tokens, kv_heads * head_dim] packed values +
+ * scales + biases, dequantized for attention.
  */
 class KvCache {
  public:
@@ -43,7 +46,11 @@ class KvCache {
     std::optional<mx::array> keys, values;           // float
     std::vector<mx::array> qkeys, qvalues;             // quantized: packed, scales, biases
   };
+  static constexpr int kGrowth = 256;
   static mx::array keep_tokens(const mx::array& array, int axis, int keep, int tail);
+  static mx::array first_tokens(const mx::array& array, int tokens) { return keep_tokens(array, 2, tokens, 0); }
+  /** `fresh` written at token `at` of `buffer`, which grows first when it is too short. */
+  static mx::array write(const std::optional<mx::array>& buffer, const mx::array& fresh, int at);
   std::vector<mx::array> quantize(const mx::array& heads) const;
   mx::array dequantize(const std::vector<mx::array>& parts, int kv_heads, int head_dim) const;
 
