@@ -267,12 +267,12 @@ export function writeSafetensors(tensors) {
  * Writes ARCH's random model to `dir`. `configOverrides` is merged into config.json (e.g. a
  * rope_scaling block); `ropeParameters` writes the RoPE keys the Transformers 5 way.
  */
-export async function makeRandomModel(dir, architecture, { seed = 1, configOverrides = {}, ropeParameters = false, embedScale, qkScale = 2, outScale = 2 } = {}) {
+export async function makeRandomModel(dir, architecture, { seed = 1, configOverrides = {}, shape: shapeOverrides = {}, ropeParameters = false, embedScale, qkScale = 2, outScale = 2 } = {}) {
   const outer = architectures[architecture];
   // A multimodal recipe wraps a text recipe: the same decoder, nested config, prefixed weights.
   const spec = outer?.wraps ? architectures[outer.wraps] : outer;
   if (!spec) throw new Error(`no random-model recipe for "${architecture}" (have: ${Object.keys(architectures).join(', ')})`);
-  const { hidden, layers, heads, kvHeads, headDim, intermediate, vocab } = { ...shape, ...spec.shape };
+  const { hidden, layers, heads, kvHeads, headDim, intermediate, vocab } = { ...shape, ...spec.shape, ...shapeOverrides };
   const normMean = spec.normMean ?? 1;
   embedScale ??= spec.embedScale ?? 0.3;
   const normal = normalSource(seed);

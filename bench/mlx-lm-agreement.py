@@ -1,8 +1,9 @@
 """mlx-lm's answers for the agreement checks (provider-mlx test/mlx-lm-agreement.test.ts).
 
 Reads a JSON list of jobs on stdin, prints a JSON list of results, one per job:
-  {"op": "decode", "dir": D, "prompt": [ids], "greedy": N, "forced": [ids]}
-      -> {"greedy": N ids picked greedily after the prompt,
+  {"op": "decode", "dir": D, "prompt": [ids], "greedy": N, "forced": [ids], "kv_bits": B?, "kv_group_size": G?}
+      -> {"greedy": N ids picked greedily after the prompt (with kv_bits: the cache quantized
+          after the prompt, as mlx-lm's generate does with quantized_kv_start 0),
           "forced": the argmax after each prefix of "forced", in one forward pass}
   {"op": "convert", "source": D, "destination": D2, "bits": 4|8, "group_size": 64}
       -> {} after mlx_lm.convert wrote a quantized copy
@@ -22,6 +23,8 @@ def decode(job):
     model, _ = load_model(Path(job["dir"]))
     cache = make_prompt_cache(model)
     logits = model(mx.array([job["prompt"]]), cache=cache)
+    if job.get("kv_bits"):
+        cache = [c.to_quantized(group_size=job.get("kv_group_size", 64), bits=job["kv_bits"]) for c in cache]
     greedy = []
     for _ in range(job["greedy"]):
         token = int(mx.argmax(logits[0, -1]).item())

@@ -75,7 +75,7 @@ export function cacheTypeOf(config: MlxConfig): 'standard' | 'rotating' | 'quant
   return cache_type ?? (kv_bits ? 'quantized' : max_kv_size ? 'rotating' : 'standard');
 }
 
-/** The native KV cache settings; a quantized cache must divide each token's keys into whole groups. */
+/** The native KV cache settings; a quantized cache must divide each head's keys into whole groups. */
 function cacheOptions(config: MlxConfig, native: Record<string, unknown>): Record<string, number> {
   const type = cacheTypeOf(config);
   if (type === 'rotating') {
@@ -83,12 +83,12 @@ function cacheOptions(config: MlxConfig, native: Record<string, unknown>): Recor
     return { max_kv_size: config.max_kv_size };
   }
   if (type === 'quantized') {
-    const width = (native.num_key_value_heads as number) * (native.head_dim as number);
+    const headDim = native.head_dim as number;
     const group = config.kv_group_size;
-    if (width % group !== 0) {
+    if (headDim % group !== 0) {
       throw new HeylookError(
         errorCodes.invalidConfig,
-        `kv_group_size ${group} does not divide this model's ${width} key values per token; use ${[32, 64, 128].filter((size) => width % size === 0).join(' or ') || 'cache_type standard'}.`,
+        `kv_group_size ${group} does not divide this model's head_dim ${headDim}; use ${[32, 64, 128].filter((size) => headDim % size === 0).join(' or ') || 'cache_type standard'}.`,
         { param: 'kv_group_size' },
       );
     }

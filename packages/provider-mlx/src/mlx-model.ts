@@ -24,7 +24,7 @@ import { chatOutputFor } from './mlx-chat-format.js';
 import type { MlxConfig } from './mlx-config.js';
 import { describeFolder } from './mlx-folder.js';
 import { GrammarVocabulary } from './grammar/grammar-vocabulary.js';
-import { loadMlxModel, markerTokens, type LoadedMlxModel as Loaded } from './mlx-load.js';
+import { cacheTypeOf, loadMlxModel, markerTokens, type LoadedMlxModel as Loaded } from './mlx-load.js';
 import { chatGrammarOf, completionGrammarOf, isConstrained, type RequestGrammar } from './grammar/request-grammar.js';
 import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
 import { SpeculativeDecoder } from './speculative-decoder.js';
@@ -230,7 +230,11 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const started = performance.now();
     try {
       // An image is evaluated whole (Gemma 3's rows attend to each other): reuse stops before one it would split.
-      const reused = images?.spans.find((span) => span.start < lease.reused && lease.reused < span.start + span.length)?.start ?? lease.reused;
+      let reused = images?.spans.find((span) => span.start < lease.reused && lease.reused < span.start + span.length)?.start ?? lease.reused;
+      // A cache quantized from quantized_kv_start on holds even its first tokens quantized; going on
+      // from fewer of them than that would differ from a fresh run, which evaluates them in float.
+      const quantizedFrom = cacheTypeOf(this.config) === 'quantized' ? this.config.quantized_kv_start : undefined;
+      if (quantizedFrom !== undefined && slot.tokens.length >= quantizedFrom && reused < quantizedFrom) reused = 0;
       if (reused < slot.tokens.length) {
         await loaded.native.trim(slot.id, reused);
         await loaded.draft?.trim(slot.id, reused);

@@ -1,7 +1,13 @@
-import { errorCodes, type StreamPart } from '@heylook/core';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { collectStream, errorCodes, type StreamPart } from '@heylook/core';
 import { createTestModel } from '@heylook/core/testing';
 import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script shared with bench/, without type declarations
+import { makeRandomModel } from '../../../bench/make-random-model.mjs';
 import { mlxProvider } from '../src/index.js';
+import { mlxLm, ours, randomTokens, type Decoded } from './support/mlx-lm-reference.js';
 
 
 async function run(config: Record<string, unknown>, maxTokens: number, prompt = 'Once upon a time') {
@@ -24,16 +30,44 @@ describe('mlx KV caches', () => {
     expect(rotating.tokens.slice(0, 64)).toEqual(standard.tokens.slice(0, 64));
   });
 
-  it('an 8-bit cache quantized from token 32 on runs past that point and stays close to the float cache', async () => {
-    const standard = await run({}, 200);
-    const quantized = await run({ cache_type: 'quantized', kv_bits: 8, kv_group_size: 32, quantized_kv_start: 32 }, 200);
-    expect(quantized.finish.usage.completionTokens).toBe(200);
-    expect(quantized.tokens.slice(0, 32)).toEqual(standard.tokens.slice(0, 32));
-    let same = 0;
-    while (same < standard.tokens.length && quantized.tokens[same] === standard.tokens[same]) same++;
-    expect(same).toBeGreaterThan(60);
-    const fourBit = await run({ kv_bits: 4, kv_group_size: 32, quantized_kv_start: 0 }, 200);
-    expect(fourBit.finish.usage.completionTokens).toBe(200);
+  it('a quantized cache gives the ids mlx-lm gives with its QuantizedKVCache, 8 and 4 bits', async () => {
+    // head_dim 64: the cache quantizes each head's keys along head_dim, in groups of 64 or 32.
+    const dir = await mkdtemp(path.join(tmpdir(), 'heylook-kv-'));
+    await makeRandomModel(dir, 'llama', { seed: 3, shape: { headDim: 64 } });
+    const prompt = [1, 400, 33, 87, 250, 19];
+    const forced = randomTokens(64, 512, 5);
+    const settings = [
+      { kv_bits: 8, kv_group_size: 64 },
+      { kv_bits: 4, kv_group_size: 32 },
+    ];
+    const [float, ...references] = (await mlxLm([
+      { op: 'decode', dir, prompt, greedy: 100, forced },
+      ...settings.map((cache) => ({ op: 'decode' as const, dir, prompt, greedy: 100, forced, ...cache })),
+    ])) as Decoded[];
+    expect(new Set(float!.greedy).size).toBeGreaterThan(8);
+    for (const [index, cache] of settings.entries()) {
+      // Quantized from the first decode step on, as mlx-lm does after the prompt.
+      const mine = await ours(dir, prompt, 100, forced, { ...cache, quantized_kv_start: 0 });
+      expect(mine.greedy).toEqual(references[index]!.greedy);
+    }
+    // The quantization did something: 4-bit keys change the text somewhere in 100 tokens.
+    expect(references[1]!.greedy).not.toEqual(float!.greedy);
+  });
+
+  it('a quantized cache from token 32 on runs far past that point through the provider', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'heylook-kv-'));
+    await makeRandomModel(dir, 'llama', { seed: 3, shape: { headDim: 64 } });
+    const model = createTestModel(mlxProvider, { model_path: dir, stop_on_bos: false, kv_bits: 8, kv_group_size: 64, quantized_kv_start: 32 }, { id: 'kv' });
+    await model.load();
+    try {
+      const first = await collectStream(model.complete!({ prompt: 'Once upon a time', maxTokens: 300, temperature: 0 }));
+      expect(first.usage.completionTokens).toBe(300);
+      // A second request reuses the quantized prefix and gives the same text.
+      const again = await collectStream(model.complete!({ prompt: 'Once upon a time', maxTokens: 300, temperature: 0 }));
+      expect(again.text).toBe(first.text);
+    } finally {
+      await model.unload();
+    }
   });
 
   it('rejects cache settings the model cannot use', async () => {

@@ -3,33 +3,44 @@
 namespace heylook {
 
 std::vector<mx::array> KvCache::quantize(const mx::array& heads) const {
-  // [1, kv_heads, n, head_dim] → [1, n, kv_heads * head_dim], quantized along the last axis.
-  const int n = heads.shape(2);
-  mx::array flat = mx::reshape(mx::transpose(heads, {0, 2, 1, 3}), {1, n, kv_heads_ * head_dim_});
-  return mx::quantize(flat, options_.group_size, options_.bits);
+  // [1, kv_heads, n, head_dim], quantized along head_dim.
+  return mx::quantize(heads, options_.group_size, options_.bits);
 }
 
-mx::array KvCache::dequantize(const std::vector<mx::array>& parts, int kv_heads, int head_dim) const {
-  mx::array flat = mx::dequantize(parts[0], parts[1], parts[2], options_.group_size, options_.bits);
-  const int n = flat.shape(1);
-  return mx::transpose(mx::reshape(flat, {1, n, kv_heads, head_dim}), {0, 2, 1, 3});
+mx::array KvCache::dequantize(const std::vector<mx::array>& parts) const {
+  return mx::dequantize(parts[0], parts[1], parts[2], options_.group_size, options_.bits);
+}
+
+std::vector<mx::array> KvCache::first_tokens(const std::vector<mx::array>& parts, int tokens) {
+  std::vector<mx::array> kept;
+  for (const mx::array& part : parts) kept.push_back(first_tokens(part, tokens));
+  return kept;
+}
+
+void KvCache::write(std::vector<mx::array>& buffers, const std::vector<mx::array>& fresh, int at) {
+  for (size_t index = 0; index < fresh.size(); ++index) {
+    if (index < buffers.size()) {
+      buffers[index] = write(buffers[index], fresh[index], at);
+    } else {
+      buffers.push_back(write(std::nullopt, fresh[index], at));
+    }
+  }
+}
+
+std::pair<std::vector<mx::array>, std::vector<mx::array>> KvCache::update_quantized(int layer, const mx::array& keys,
+                                                                                      const mx::array& values) {
+  Stored& stored = layers_[layer];
+  const int end = stored_ + keys.shape(2);
+  write(stored.qkeys, quantize(keys), stored_);
+  write(stored.qvalues, quantize(values), stored_);
+  return {first_tokens(stored.qkeys, end), first_tokens(stored.qvalues, end)};
 }
 
 std::pair<mx::array, mx::array> KvCache::update(int layer, const mx::array& keys, const mx::array& values) {
-  kv_heads_ = keys.shape(1);
-  head_dim_ = keys.shape(3);
   Stored& stored = layers_[layer];
   if (quantized_) {
-    auto append = [](std::vector<mx::array>& parts, std::vector<mx::array> fresh) {
-      if (parts.empty()) {
-        parts = std::move(fresh);
-        return;
-      }
-      for (size_t index = 0; index < parts.size(); ++index) parts[index] = mx::concatenate({parts[index], fresh[index]}, 1);
-    };
-    append(stored.qkeys, quantize(keys));
-    append(stored.qvalues, quantize(values));
-    return {dequantize(stored.qkeys, kv_heads_, head_dim_), dequantize(stored.qvalues, kv_heads_, head_dim_)};
+    auto [qkeys, qvalues] = update_quantized(layer, keys, values);
+    return {dequantize(qkeys), dequantize(qvalues)};
   }
   if (options_.max_size > 0) {
     // Rotating: advance() cuts the arrays to what is kept, so they hold exactly the tokens.
@@ -83,9 +94,6 @@ void KvCache::advance(int tokens) {
         stored.keys = keep_tokens(*stored.keys, 2, keep, tail);
         stored.values = keep_tokens(*stored.values, 2, keep, tail);
       }
-      for (auto* parts : {&stored.qkeys, &stored.qvalues}) {
-        for (auto& part : *parts) part = keep_tokens(part, 1, keep, tail);
-      }
     }
     stored_ = options_.max_size;
     rotated_ = true;
@@ -93,8 +101,8 @@ void KvCache::advance(int tokens) {
   if (options_.bits > 0 && !quantized_ && position_ >= options_.quantized_start) {
     for (Stored& stored : layers_) {
       if (!stored.keys) continue;
-      stored.qkeys = quantize(first_tokens(*stored.keys, stored_));
-      stored.qvalues = quantize(first_tokens(*stored.values, stored_));
+      write(stored.qkeys, quantize(first_tokens(*stored.keys, stored_)), 0);
+      write(stored.qvalues, quantize(first_tokens(*stored.values, stored_)), 0);
       stored.keys.reset();
       stored.values.reset();
     }
@@ -111,13 +119,10 @@ void KvCache::trim(int tokens) {
     return;
   }
   for (Stored& stored : layers_) {
-    // A standard cache's buffers keep their room: the next write goes after `tokens`.
+    // Standard and quantized buffers keep their room: the next write goes after `tokens`.
     if (stored.keys && options_.max_size > 0) {
       stored.keys = first_tokens(*stored.keys, tokens);
       stored.values = first_tokens(*stored.values, tokens);
-    }
-    for (auto* parts : {&stored.qkeys, &stored.qvalues}) {
-      for (auto& part : *parts) part = keep_tokens(part, 1, tokens, 0);
     }
   }
   position_ = stored_ = tokens;
@@ -132,6 +137,27 @@ std::vector<mx::array> KvCache::arrays() const {
     result.insert(result.end(), stored.qvalues.begin(), stored.qvalues.end());
   }
   return result;
+}
+
+mx::array quantized_attention(const mx::array& queries, const std::vector<mx::array>& keys, const std::vector<mx::array>& values,
+                              float scale, const KvCacheOptions& options) {
+  const int heads = queries.shape(1);
+  const int length = queries.shape(2);
+  const int head_dim = queries.shape(3);
+  const int kv_heads = keys[0].shape(1);
+  // Each key head serves heads / kv_heads query heads: [1, kv_heads, repeats, n, head_dim] against [1, kv_heads, 1, total, ...].
+  mx::array q = mx::reshape(mx::multiply(queries, mx::array(scale, queries.dtype())), {1, kv_heads, heads / kv_heads, length, head_dim});
+  auto per_head = [](const std::vector<mx::array>& parts) {
+    std::vector<mx::array> expanded;
+    for (const mx::array& part : parts) expanded.push_back(mx::expand_dims(part, 2));
+    return expanded;
+  };
+  const std::vector<mx::array> k = per_head(keys);
+  const std::vector<mx::array> v = per_head(values);
+  mx::array scores = mx::quantized_matmul(q, k[0], k[1], k[2], true, options.group_size, options.bits);
+  mx::array weights = mx::softmax(scores, std::vector<int>{-1}, true);
+  mx::array out = mx::quantized_matmul(weights, v[0], v[1], v[2], false, options.group_size, options.bits);
+  return mx::reshape(out, {1, heads, length, head_dim});
 }
 
 }  // namespace heylook

@@ -24,8 +24,9 @@ struct KvCacheOptions {
  * buffers grown 256 tokens at a time, of which the first `stored` tokens hold data; a step
  * writes its own keys into them (in place: MLX reuses a buffer nothing else holds) instead of
  * copying the whole cache into a new array. Rotating: exactly the tokens kept, at most
- * `max_size`. Quantized: stored per token as [1, tokens, kv_heads * head_dim] packed values +
- * scales + biases, dequantized for attention.
+ * `max_size`. Quantized: the same buffers holding each head's keys quantized along head_dim
+ * (packed values, scales, biases, as mlx-lm's QuantizedKVCache), which attention reads as they
+ * are (`update_quantized`) or dequantized (`update`).
  */
 class KvCache {
  public:
@@ -33,8 +34,13 @@ class KvCache {
 
   /** Adds this step's keys and values for `layer`; returns all keys and values to attend to. */
   std::pair<mx::array, mx::array> update(int layer, const mx::array& keys, const mx::array& values);
+  /** A quantized cache's `update` without dequantizing: packed, scales and biases of keys, then of values. */
+  std::pair<std::vector<mx::array>, std::vector<mx::array>> update_quantized(int layer, const mx::array& keys, const mx::array& values);
   /** Position of the next token (the RoPE offset): every token ever added. */
   int position() const { return position_; }
+  /** Whether keys and values are stored quantized (from `quantized_start` on). */
+  bool quantized() const { return quantized_; }
+  const KvCacheOptions& options() const { return options_; }
   /** Called once per forward pass after every layer was updated: rotates and quantizes. */
   void advance(int tokens);
   /** Keeps the first `tokens` tokens (prefix reuse); a rotated cache can only be emptied. */
@@ -49,10 +55,12 @@ class KvCache {
   static constexpr int kGrowth = 256;
   static mx::array keep_tokens(const mx::array& array, int axis, int keep, int tail);
   static mx::array first_tokens(const mx::array& array, int tokens) { return keep_tokens(array, 2, tokens, 0); }
+  static std::vector<mx::array> first_tokens(const std::vector<mx::array>& parts, int tokens);
   /** `fresh` written at token `at` of `buffer`, which grows first when it is too short. */
   static mx::array write(const std::optional<mx::array>& buffer, const mx::array& fresh, int at);
+  static void write(std::vector<mx::array>& buffers, const std::vector<mx::array>& fresh, int at);
   std::vector<mx::array> quantize(const mx::array& heads) const;
-  mx::array dequantize(const std::vector<mx::array>& parts, int kv_heads, int head_dim) const;
+  mx::array dequantize(const std::vector<mx::array>& parts) const;
 
   KvCacheOptions options_;
   std::vector<Stored> layers_;
@@ -60,8 +68,14 @@ class KvCache {
   int stored_ = 0;
   bool rotated_ = false;
   bool quantized_ = false;
-  int kv_heads_ = 0;
-  int head_dim_ = 0;
 };
+
+/**
+ * Attention of the newest token's `queries` ([1, heads, 1, head_dim]) over a quantized cache's
+ * keys and values as `update_quantized` returns them, without dequantizing them: scores and
+ * the weighted sum are quantized matrix products, as in mlx-lm.
+ */
+mx::array quantized_attention(const mx::array& queries, const std::vector<mx::array>& keys, const std::vector<mx::array>& values,
+                              float scale, const KvCacheOptions& options);
 
 }  // namespace heylook

@@ -294,24 +294,31 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache, const std:
     q = rope(layer, q, offset);
     k = rope(layer, k, offset);
     if (auto scale_q = query_scale(config_, offset, length)) q = mx::multiply(q, mx::astype(*scale_q, q.dtype()));
-    auto [keys, values] = cache.update(static_cast<int>(index), k, v);
-    const int total = keys.shape(2);
     mx::array attention = mx::array(0.0f);
-    if (auto mask = image_mask(images, length, total, layer.sliding)) {
-      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", *mask);
-    } else if (layer.sliding && window > 0 && total > window && length == 1) {
-      // One new token: it sees the `window` most recent keys, itself included.
-      keys = mx::slice(keys, {0, 0, total - window, 0}, {1, keys.shape(1), total, head_dim});
-      values = mx::slice(values, {0, 0, total - window, 0}, {1, values.shape(1), total, head_dim});
-      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "");
-    } else if (layer.sliding && window > 0 && total > window) {
-      // Query i (at key index total - length + i) sees key j when 0 <= (i's index) - j < window.
-      mx::array query_at = mx::reshape(mx::arange(total - length, total, mx::int32), {length, 1});
-      mx::array key_at = mx::reshape(mx::arange(0, total, mx::int32), {1, total});
-      mx::array visible = mx::logical_and(mx::less_equal(key_at, query_at), mx::less(query_at, mx::add(key_at, mx::array(window, mx::int32))));
-      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", visible);
+    if (cache.quantized() && length == 1 && !layer.sliding) {
+      // A decode step reads the quantized keys as they are stored: no dequantized copy of the
+      // whole cache per token. (A prompt dequantizes once: MLX's quantized product is slow for many rows.)
+      auto [keys, values] = cache.update_quantized(static_cast<int>(index), k, v);
+      attention = quantized_attention(q, keys, values, scale, cache.options());
     } else {
-      attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, length > 1 ? "causal" : "");
+      auto [keys, values] = cache.update(static_cast<int>(index), k, v);
+      const int total = keys.shape(2);
+      if (auto mask = image_mask(images, length, total, layer.sliding)) {
+        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", *mask);
+      } else if (layer.sliding && window > 0 && total > window && length == 1) {
+        // One new token: it sees the `window` most recent keys, itself included.
+        keys = mx::slice(keys, {0, 0, total - window, 0}, {1, keys.shape(1), total, head_dim});
+        values = mx::slice(values, {0, 0, total - window, 0}, {1, values.shape(1), total, head_dim});
+        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "");
+      } else if (layer.sliding && window > 0 && total > window) {
+        // Query i (at key index total - length + i) sees key j when 0 <= (i's index) - j < window.
+        mx::array query_at = mx::reshape(mx::arange(total - length, total, mx::int32), {length, 1});
+        mx::array key_at = mx::reshape(mx::arange(0, total, mx::int32), {1, total});
+        mx::array visible = mx::logical_and(mx::less_equal(key_at, query_at), mx::less(query_at, mx::add(key_at, mx::array(window, mx::int32))));
+        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", visible);
+      } else {
+        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, length > 1 ? "causal" : "");
+      }
     }
     attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {1, length, heads * head_dim});
     x = finish_block(layer, x, attention);

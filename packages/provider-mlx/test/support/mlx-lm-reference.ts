@@ -8,7 +8,7 @@ import { runPythonJobs } from './python-jobs.js';
 const { mlxLmPath } = (await import('../../../../bench/install-mlx-lm.mjs')) as { mlxLmPath: string };
 
 export type ReferenceJob =
-  | { op: 'decode'; dir: string; prompt: number[]; greedy: number; forced: number[] }
+  | { op: 'decode'; dir: string; prompt: number[]; greedy: number; forced: number[]; kv_bits?: number; kv_group_size?: number }
   | { op: 'convert'; source: string; destination: string; bits: 4 | 8; group_size?: number };
 
 export interface Decoded {
@@ -24,10 +24,13 @@ export async function mlxLm(jobs: ReferenceJob[]): Promise<(Decoded | Record<str
   return runPythonJobs('mlx-lm-agreement.py', mlxLmPath, jobs);
 }
 
-/** The same answers from our decoder: greedy ids step by step, and argmax after each prefix of `forced` in one pass. */
-export async function ours(dir: string, prompt: number[], greedyTokens: number, forced: number[]): Promise<Decoded> {
+/**
+ * The same answers from our decoder: greedy ids step by step, and argmax after each prefix of
+ * `forced` in one pass. `cache`: native KV cache settings (kv_bits, kv_group_size, quantized_kv_start).
+ */
+export async function ours(dir: string, prompt: number[], greedyTokens: number, forced: number[], cache: Record<string, number> = {}): Promise<Decoded> {
   const { native } = await readModelConfig(dir);
-  const model = new (nativeAddon().MlxModel)(dir, native);
+  const model = new (nativeAddon().MlxModel)(dir, { ...native, ...cache });
   await model.load();
   try {
     const greedy = [await model.step(1, Int32Array.from(prompt), { temperature: 0 })];
