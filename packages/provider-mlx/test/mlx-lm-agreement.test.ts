@@ -73,6 +73,14 @@ describe.each(architectures)('%s decoding two sequences in one batch', (architec
     expect(first).toEqual(theirs.get(key(architecture, 'float32'))!.greedy);
     expect(second).toEqual((await ours(dir, prompt.slice(0, 3), greedyTokens, forced)).greedy);
   });
+
+  it('gives each the ids it gets alone when a cache is longer than the padded batch takes (row by row attention)', async () => {
+    const dir = dirs.get(key(architecture, 'float32'))!;
+    const long = [1, ...randomTokens(299, 512, 11)];
+    const [first, second] = await oursBatched(dir, [long, prompt], 16);
+    expect(first).toEqual((await ours(dir, long, 16, forced)).greedy);
+    expect(second).toEqual(theirs.get(key(architecture, 'float32'))!.greedy.slice(0, 16));
+  });
 });
 
 describe.each(architectures)('%s through the provider', (architecture) => {

@@ -375,8 +375,7 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
     q = rope(layer, q, offsets);
     k = rope(layer, k, offsets);
     if (query_scales) q = mx::multiply(q, mx::astype(*query_scales, q.dtype()));
-    // Each row has its own cache; pad the caches to one length.
-    std::vector<mx::array> keys, values;
+    // Each row has its own cache.
     std::vector<std::pair<mx::array, mx::array>> cached;
     int longest = 0;
     for (int b = 0; b < batch; ++b) {
@@ -389,31 +388,49 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
       cached.emplace_back(row_keys, row_values);
       longest = std::max(longest, cached.back().first.shape(2));
     }
-    std::vector<int> pads;
-    for (int b = 0; b < batch; ++b) {
-      auto& [row_keys, row_values] = cached[b];
-      const int pad = longest - row_keys.shape(2);
-      pads.push_back(pad);
-      if (pad > 0) {
-        mx::array zeros = mx::zeros({1, kv_heads, pad, head_dim}, row_keys.dtype());
-        row_keys = mx::concatenate({zeros, row_keys}, 2);
-        row_values = mx::concatenate({zeros, row_values}, 2);
-      }
-      keys.push_back(row_keys);
-      values.push_back(row_values);
+    mx::array attention = mx::array(0.0f);
+    if (longest > kPaddedAttentionLimit) {
+      // Long caches: each row attends over its own cache where it lies. Padding them to one
+      // batch would copy every row's whole cache per layer per step.
+      std::vector<mx::array> rows;
+      for (int b = 0; b < batch; ++b) rows.push_back(mx::fast::scaled_dot_product_attention(row(q, b), cached[b].first, cached[b].second, scale, ""));
+      attention = mx::concatenate(rows, 0);
+    } else {
+      attention = padded_attention(q, cached, longest, scale, mask, mask_pads);
     }
-    if (!mask || pads != mask_pads) {
-      std::vector<float> additive(static_cast<size_t>(batch) * longest, 0.0f);
-      for (int b = 0; b < batch; ++b) std::fill(additive.begin() + b * longest, additive.begin() + b * longest + pads[b], -1e9f);
-      mask = mx::astype(mx::array(additive.data(), {batch, 1, 1, longest}, mx::float32), q.dtype());
-      mask_pads = pads;
-    }
-    mx::array attention = mx::fast::scaled_dot_product_attention(q, mx::concatenate(keys, 0), mx::concatenate(values, 0), scale, "", *mask);
     attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {batch, 1, heads * head_dim});
     x = finish_block(layer, x, attention);
   }
   for (KvCache* cache : caches) cache->advance(1);
   return mx::fast::rms_norm(x, norm_, config_.rms_norm_eps);
+}
+
+mx::array LlamaModel::padded_attention(const mx::array& q, const std::vector<std::pair<mx::array, mx::array>>& cached, int longest, float scale,
+                                       std::optional<mx::array>& mask, std::vector<int>& mask_pads) const {
+  const int batch = q.shape(0);
+  const int kv_heads = config_.num_key_value_heads;
+  const int head_dim = config_.head_dim;
+  std::vector<mx::array> keys, values;
+  std::vector<int> pads;
+  for (int b = 0; b < batch; ++b) {
+    auto [row_keys, row_values] = cached[b];
+    const int pad = longest - row_keys.shape(2);
+    pads.push_back(pad);
+    if (pad > 0) {
+      mx::array zeros = mx::zeros({1, kv_heads, pad, head_dim}, row_keys.dtype());
+      row_keys = mx::concatenate({zeros, row_keys}, 2);
+      row_values = mx::concatenate({zeros, row_values}, 2);
+    }
+    keys.push_back(row_keys);
+    values.push_back(row_values);
+  }
+  if (!mask || pads != mask_pads) {
+    std::vector<float> additive(static_cast<size_t>(batch) * longest, 0.0f);
+    for (int b = 0; b < batch; ++b) std::fill(additive.begin() + b * longest, additive.begin() + b * longest + pads[b], -1e9f);
+    mask = mx::astype(mx::array(additive.data(), {batch, 1, 1, longest}, mx::float32), q.dtype());
+    mask_pads = pads;
+  }
+  return mx::fast::scaled_dot_product_attention(q, mx::concatenate(keys, 0), mx::concatenate(values, 0), scale, "", *mask);
 }
 
 }  // namespace heylook

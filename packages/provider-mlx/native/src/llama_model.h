@@ -81,6 +81,15 @@ class LlamaModel {
   mx::array rope(const Layer& layer, const mx::array& x, const mx::array& offsets) const;
   /** The residual stream after `attention` (already projected by o) and the MLP. */
   mx::array finish_block(const Layer& layer, const mx::array& x, const mx::array& attention) const;
+  /**
+   * One decode step's attention for a batch whose caches (`cached`, per row) are at most
+   * kPaddedAttentionLimit long: padded to one length and attended in one call; the padding
+   * mask is rebuilt only when the rows' lengths change.
+   */
+  mx::array padded_attention(const mx::array& q, const std::vector<std::pair<mx::array, mx::array>>& cached, int longest, float scale,
+                             std::optional<mx::array>& mask, std::vector<int>& mask_pads) const;
+  /** Longer caches attend row by row where they lie (measured: see hidden_batch). */
+  static constexpr int kPaddedAttentionLimit = 256;
   /** The routed experts' output for `h`: each token's top-k experts, weighted by the router. */
   mx::array mixture(const Experts& experts, const mx::array& h) const;
   /** A linear layer, quantized as config.json says for it (mlx-lm may quantize some layers differently). */
