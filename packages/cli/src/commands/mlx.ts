@@ -56,7 +56,7 @@ async function loadMlx(cwd: string): Promise<MlxModule> {
 
 const setupCommand: CommandModule<object, { force: boolean }> = {
   command: 'setup',
-  describe: 'Install MLX (Linux: the pinned mlx-cpu wheel) and build the mlx provider\'s addon',
+  describe: 'Install MLX (Linux: the pinned mlx-cpu and OpenBLAS wheels) and build the mlx provider\'s addon',
   builder: (yargs) => yargs.option('force', { type: 'boolean', default: false, describe: 'reinstall MLX and rebuild even if the addon works' }),
   handler: async (args) => {
     const mlx = await loadMlx(process.cwd());
