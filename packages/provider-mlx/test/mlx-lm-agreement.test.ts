@@ -7,6 +7,7 @@ import { makeRandomModel } from '../../../bench/make-random-model.mjs';
 import type { StreamPart } from '@heylook/core';
 import { createTestModel } from '@heylook/core/testing';
 import { convertModel, mlxProvider } from '../src/index.js';
+import { PREFILL_CHUNK } from '../src/token-decoder.js';
 import { agreement, mlxLm, ours, oursBatched, randomTokens, type Decoded, type ReferenceJob } from './support/mlx-lm-reference.js';
 
 // Each architecture's tiny random-weight model, float32 and quantized both ways (mlx_lm.convert's
@@ -96,5 +97,21 @@ describe.each(architectures)('%s through the provider', (architecture) => {
     const reference = theirs.get(key(architecture, 'float32'))!.greedy;
     const end = reference.indexOf(2);
     expect(generated).toEqual(end === -1 ? reference : reference.slice(0, end));
+  });
+});
+
+describe.each(['llama', 'gemma3_text', 'qwen3'] as const)('%s through the provider, a prompt longer than one prefill piece', (architecture) => {
+  it('is evaluated in pieces and continued greedily with the ids mlx-lm picks after evaluating it at once', async () => {
+    const dir = dirs.get(key(architecture, 'float32'))!;
+    const long = [1, ...randomTokens(599, 512, 13)];
+    const [reference] = (await mlxLm([{ op: 'decode', dir, prompt: long, greedy: 16, forced: long.slice(0, 8) }])) as Decoded[];
+    const model = createTestModel(mlxProvider, { model_path: dir, stop_on_bos: false }, { id: architecture, baseDir: dir });
+    await model.load();
+    let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+    for await (const part of model.complete!({ prompt: '', context: long, maxTokens: 16, temperature: 0 })) if (part.type === 'finish') finish = part;
+    await model.unload();
+    expect(long.length).toBeGreaterThan(2 * PREFILL_CHUNK);
+    const end = reference!.greedy.indexOf(2);
+    expect(finish!.context!.slice(long.length)).toEqual(end === -1 ? reference!.greedy : reference!.greedy.slice(0, end));
   });
 });
