@@ -126,6 +126,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const llama = await sharedLlama();
     signal?.throwIfAborted();
     const threads = this.config.n_threads ?? (fileSize < smallModelBytes ? 1 : Math.max(1, llama.cpuMathCores));
+    if (llama.maxThreads !== 0 && threads > llama.maxThreads) llama.maxThreads = threads;
     const model = await loadLlamaModel(llama, this.config, this.modelPath, signal, (fraction) => onProgress?.({ fraction: fraction * 0.9 }));
     const disposeAll: (() => Promise<void>)[] = [() => model.dispose()];
     try {
