@@ -46,7 +46,7 @@ import { finishReason, isConstrained, requestedMaxTokens, samplingOptions, stopS
 import { GgufEmbedder } from './gguf-embedder.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
-import { sharedLlama } from './llama-instance.js';
+import { setThreadBudget, sharedLlama } from './llama-instance.js';
 import { messageOf } from './message-of.js';
 import { requestGrammar } from './request-grammar.js';
 import { toTokenBias } from './to-token-bias.js';
@@ -126,7 +126,6 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const llama = await sharedLlama();
     signal?.throwIfAborted();
     const threads = this.config.n_threads ?? (fileSize < smallModelBytes ? 1 : Math.max(1, llama.cpuMathCores));
-    if (llama.maxThreads !== 0 && threads > llama.maxThreads) llama.maxThreads = threads;
     const model = await loadLlamaModel(llama, this.config, this.modelPath, signal, (fraction) => onProgress?.({ fraction: fraction * 0.9 }));
     const disposeAll: (() => Promise<void>)[] = [() => model.dispose()];
     try {
@@ -167,6 +166,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       );
       const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
       const embedder = new GgufEmbedder(model, context, threads);
+      setThreadBudget(llama, this, threads);
       this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, decodeStats, ...(draft ? { draft } : {}) };
       if (this.config.embedding) await embedder.prepare();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
@@ -190,6 +190,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     if (!loaded) return;
     this.#loaded = undefined;
     this.#jsonGrammar = undefined;
+    setThreadBudget(loaded.llama, this, undefined);
     await loaded.embedder.dispose();
     await loaded.context.dispose();
     await loaded.model.dispose();

@@ -5,25 +5,34 @@ let instance: Promise<Llama> | undefined;
 /**
  * The process-wide llama.cpp binding, created on first load (never at import). Prebuilt
  * binaries come from node-llama-cpp's per-platform packages; nothing is built or downloaded.
- *
- * Its thread budget is the machine's math cores (node-llama-cpp's default is at least 4), so
- * models decoding at the same time split the cores instead of each taking all of them: two
- * Q8_0 models on two cores ran 6 + 6 tokens/s with 2 + 2 threads, 75 + 76 split (alone: 201).
- * A model configured with more threads (n_threads) raises the budget to that.
  */
 export function sharedLlama(): Promise<Llama> {
   instance ??= getLlama({
     gpu: 'auto',
     build: 'never',
     logLevel: LlamaLogLevel.error,
-  })
-    .then((llama) => {
-      if (llama.gpu === false) llama.maxThreads = Math.max(1, llama.cpuMathCores);
-      return llama;
-    })
-    .catch((error: unknown) => {
-      instance = undefined;
-      throw error;
-    });
+  }).catch((error: unknown) => {
+    instance = undefined;
+    throw error;
+  });
   return instance;
+}
+
+/** Threads of each loaded model, by model. */
+const loadedThreads = new Map<object, number>();
+
+/**
+ * Sets the binding's thread budget (on the CPU; with a GPU node-llama-cpp sets none) from the
+ * loaded models. With two or more, it is the machine's math cores, so models decoding at the
+ * same time split the cores instead of each taking all of them: two Q8_0 models on two cores
+ * ran 6 + 6 tokens/s with 2 + 2 threads, 75 + 81 split (alone: 201-223; bench/multi-model.mjs).
+ * With one, node-llama-cpp's own default (at least 4): a budget the model fills adds a wait per
+ * batch, measured 8% slower at 4 streams. A model configured with more threads raises either.
+ */
+export function setThreadBudget(llama: Llama, model: object, threads: number | undefined): void {
+  if (threads === undefined) loadedThreads.delete(model);
+  else loadedThreads.set(model, threads);
+  if (llama.gpu !== false) return;
+  const cores = Math.max(1, llama.cpuMathCores);
+  llama.maxThreads = Math.max(loadedThreads.size > 1 ? cores : Math.max(cores, 4), ...loadedThreads.values());
 }
