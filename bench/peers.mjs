@@ -157,6 +157,8 @@ async function measure(generate, { concurrent = true } = {}) {
       failures++;
       continue;
     }
+    // A sampled answer can end at its first token (an end token at temperature 0.8): no decode rate to take.
+    if (result.ttft === undefined || result.tokens < 2) continue;
     single.push((result.tokens - 1) / ((result.ms - result.ttft) / 1000));
     ttft.push(result.ttft);
   }
@@ -226,7 +228,12 @@ for (const name of modelNames) {
     ].join('\n'),
   );
   const rows = [];
-  const viaHttp = (server, id) => (prompt, seed) => complete(server.base, id, prompt, seed);
+  const viaHttp = (server, id) => async (prompt, seed) => {
+    const result = await complete(server.base, id, prompt, seed);
+    // What the server said last, to tell a crash from a refused request.
+    if (result.failed) console.error(`its log ends:\n${server.log().slice(-3000)}`);
+    return result;
+  };
 
   const local = await inProcess(model.gguf, model.threads);
   let server = await startServer('heylook', process.execPath, (port) => [path.join(root, 'packages/cli/dist/bin.js'), 'serve', '--config', path.join(dir, 'models.yaml'), '--port', String(port), '--log-level', 'warn'], '/health');

@@ -20,8 +20,10 @@ parts=(${parts[*]})
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/heylook-tarballs.XXXXXX")"
 server_pid=""
+# setsid (util-linux) gives each server its own process group; without it only the first process is stopped.
+detach="$(command -v setsid || true)"
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then kill -- "-$server_pid" 2>/dev/null || kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   if [ -z "${KEEP_TARBALL_TEST:-}" ]; then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT
@@ -50,8 +52,10 @@ wait_for_health() {
   cat "$log" >&2
   fail "the server did not answer on $url within 60 s"
 }
+# Servers start in their own process group (setsid), so this stops npx and the heylook it runs:
+# npm exec does not pass SIGTERM on, and heylook used to outlive the test.
 stop_server() {
-  kill -TERM "$server_pid"
+  kill -TERM -- "-$server_pid" 2>/dev/null || kill -TERM "$server_pid"
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
 }
@@ -145,7 +149,7 @@ EOF
     step "(a) npx heylook serve"
     port="$(free_port)"
     url="http://127.0.0.1:$port"
-    (cd "$app" && exec npx heylook serve --port "$port" --log-level warn) >"$work/serve-a.log" 2>&1 &
+    (cd "$app" && exec $detach npx heylook serve --port "$port" --log-level warn) >"$work/serve-a.log" 2>&1 &
     server_pid=$!
     wait_for_health "$url" "$work/serve-a.log"
     took "(a) start"
@@ -234,7 +238,7 @@ EOF
     (cd "$app" && npx tsc -p tsconfig.build.json) || fail "(c) the custom app does not compile against the published types"
     port="$(free_port)"
     url="http://127.0.0.1:$port"
-    (cd "$app" && PORT="$port" exec node dist/main.js) >"$work/serve-c.log" 2>&1 &
+    (cd "$app" && PORT="$port" exec $detach node dist/main.js) >"$work/serve-c.log" 2>&1 &
     server_pid=$!
     wait_for_health "$url" "$work/serve-c.log"
     answer="$(post "$url/v1/completions" -d '{"model":"stories","prompt":"Once upon a time","max_tokens":12,"temperature":0}')" || fail "(c) OpenAI completion: $answer"
