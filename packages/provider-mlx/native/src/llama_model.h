@@ -108,4 +108,9 @@ class LlamaModel {
   std::vector<mx::array> kept_;
 };
 
+/** Ministral 3's per-position query scale for positions offset..offset+length-1, as [1, 1, length, 1] (none when off). */
+std::optional<mx::array> query_scale(const ModelConfig& config, int offset, int length);
+/** The attention's score scale: the config's, else 1/sqrt(head_dim). */
+float attention_scale(const ModelConfig& config);
+
 }  // namespace heylook
