@@ -1,4 +1,4 @@
-import type { CustomBatchingPrioritizationStrategy } from 'node-llama-cpp';
+import type { CustomBatchingPrioritizationStrategy, EvaluationPriority } from 'node-llama-cpp';
 
 /** Decode batches run and rows decoded in them (rows / batches = mean batch size). */
 export interface DecodeStats {
@@ -7,40 +7,44 @@ export interface DecodeStats {
 }
 
 /**
+ * The `evaluationPriority` provider-gguf gives every evaluation of a sequence: the sequence's
+ * place in the context (0, 1, 2, … — its llama.cpp sequence id), which this strategy uses to
+ * order a batch's rows. node-llama-cpp hands it to the strategy untouched.
+ */
+export const sequenceOrder = (index: number) => index as EvaluationPriority;
+
+/**
  * How node-llama-cpp fills each llama_decode() batch from the sequences that have tokens
- * waiting: one token from each sequence that is generating (all in one batch, as many as fit),
- * or, when none is, a chunk of one sequence's prompt on its own — never rows of several
- * sequences with different row counts together.
+ * waiting. Generating sequences decode together, one row each, in sequence-id order; a waiting
+ * prompt gets a chunk of its own (up to the batch size) between two decode steps, so a long
+ * prompt never holds up the others for more than one chunk, and joins the shared decode batch
+ * once it is evaluated (chunked prefill, one chunk per turn).
  *
- * Why prompt chunks go alone: with node-llama-cpp 3.21.1 on CPU, a batch that mixes one
- * sequence's prompt rows with other sequences' rows (another prompt, or a decode row) now and
- * then hands a sequence the logits of another: concurrent greedy answers come back with tokens
- * of other requests in them (mostly the first ones). It reproduces with node-llama-cpp alone,
- * while llama-server built from the same llama.cpp source answers the same load without a
- * single mix-up, so the fault is in node-llama-cpp's batching, not in llama.cpp. Measured with
- * 4 sequences, 16 concurrent mixed prompts per wave, 6 greedy tokens each: the default strategy
- * gave 18 wrong answers in 960, batching equal-sized prompt chunks together still 4 in 960,
- * this strategy 0 in 960 (and 0 with no batching at all).
- *
- * Measured since (decodeStats): with this strategy concurrent sequences in fact almost never
- * share a decode batch — node-llama-cpp starts the next batch as soon as one sequence has
- * queued its token, so batches hold one row (mean 1.00 at 4 and 8 streams) and a waiting
- * prompt gets in through the gaps. A variant where prompts and decode steps took turns made
- * real batches (mean 2.97 rows at 4 streams, 6.8 at 8) but one greedy answer in the CLI's
- * 64-client soak test then differed from its solo answer, and it did not raise throughput on
- * this project's 2-core test machine (bench/RESULTS.md), so it was not kept.
+ * Why rows go in sequence-id order, and prompt chunks alone: node-llama-cpp's contexts keep one
+ * KV cache stream per sequence, so llama.cpp splits a batch into one pass per run of
+ * consecutive, increasing sequence ids and, when that puts the outputs out of batch order,
+ * reorders the logits lazily on the first read. node-llama-cpp samples the sequences of a
+ * batch at the same time on several threads, so that first read races the others' reads:
+ * a sequence gets another's logits. With rows in arbitrary order, 16 of 96 concurrent greedy
+ * answers on stories260K had other requests' tokens in them; in sequence-id order, and with
+ * prompt chunks alone (a chunk's output comes from a later pass than single rows'), the outputs
+ * are always in batch order, nothing is reordered, and 0 of 96 differ from the answer alone.
+ * Ordered rows also run in one pass instead of several.
  */
 export function createBatchingStrategy(stats: DecodeStats): CustomBatchingPrioritizationStrategy {
+  let promptTurn = false;
   return ({ items, size }) => {
     const generating = items.filter((item) => item.tokens.length === 1);
-    if (generating.length > 0) {
-      const batch = generating.slice(0, size);
-      stats.batches++;
-      stats.rows += batch.length;
-      return batch.map((item) => ({ item, processAmount: 1 }));
+    // The longest-waiting prompt first: items come in the order they were queued.
+    const prompt = items.find((item) => item.tokens.length > 1);
+    if (prompt && (generating.length === 0 || promptTurn)) {
+      promptTurn = false;
+      return [{ item: prompt, processAmount: Math.min(prompt.tokens.length, size) }];
     }
-    // Highest priority first, as node-llama-cpp's own strategies order them.
-    const prompt = items.reduce((best, item) => (item.evaluationPriority > best.evaluationPriority ? item : best), items[0]!);
-    return [{ item: prompt, processAmount: Math.min(prompt.tokens.length, size) }];
+    promptTurn = true;
+    const batch = generating.sort((a, b) => a.evaluationPriority - b.evaluationPriority).slice(0, size);
+    stats.batches++;
+    stats.rows += batch.length;
+    return batch.map((item) => ({ item, processAmount: 1 }));
   };
 }

@@ -6,6 +6,19 @@ import { createChatFormat } from './chat-formats.js';
 import type { GgufConfig } from './gguf-config.js';
 import { messageOf } from './message-of.js';
 
+/**
+ * Flash attention: the config's choice, else off on the CPU and llama.cpp's `auto` with a GPU.
+ * llama.cpp's CPU flash-attention kernel makes each decoded token slower the longer the
+ * context: on this project's 2-core test machine, stories260K after a 256-token prompt decoded
+ * 600-660 tokens/s with it and 1300-1540 without, a random 113M-parameter Q8_0 Llama after
+ * 1062 tokens 44-55 vs 91-101; prompts ran as fast or faster without it (bench/RESULTS.md).
+ * Its gain, a smaller attention buffer, matters on a GPU's memory.
+ */
+export function flashAttentionFor(llama: Llama, config: GgufConfig): boolean | undefined {
+  if (config.flash_attention !== undefined) return config.flash_attention;
+  return llama.gpu === false || config.n_gpu_layers === 0 ? false : undefined;
+}
+
 /** Loads the weights with the config's GPU and memory settings; a file llama.cpp refuses is a coded error. */
 export async function loadLlamaModel(
   llama: Llama,
@@ -21,7 +34,7 @@ export async function loadLlamaModel(
       gpuLayers: gpuLayers === undefined ? 'auto' : gpuLayers === -1 ? 'max' : gpuLayers,
       useMmap: config.use_mmap,
       useMlock: config.use_mlock,
-      defaultContextFlashAttention: config.flash_attention,
+      defaultContextFlashAttention: flashAttentionFor(llama, config),
       ...(signal ? { loadSignal: signal } : {}),
       onLoadProgress: onProgress,
     });

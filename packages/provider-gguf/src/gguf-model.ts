@@ -29,6 +29,7 @@ import {
   type ChatHistoryItem,
   type ChatModelFunctions,
   type ChatWrapper,
+  type EvaluationPriority,
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
@@ -40,8 +41,8 @@ import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
 import { forcedToolGrammar, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
-import { createBatchingStrategy, type DecodeStats } from './batching-strategy.js';
-import { chatWrapperFor, loadLlamaModel } from './gguf-load.js';
+import { createBatchingStrategy, sequenceOrder, type DecodeStats } from './batching-strategy.js';
+import { chatWrapperFor, flashAttentionFor, loadLlamaModel } from './gguf-load.js';
 import { finishReason, isConstrained, requestedMaxTokens, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
 import { GgufEmbedder } from './gguf-embedder.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
@@ -59,6 +60,7 @@ interface Loaded {
   model: LlamaModel;
   context: LlamaContext;
   draft?: { model: LlamaModel; context: LlamaContext };
+  sequences: LlamaContextSequence[];
   pool: PrefixSlotPool<LlamaContextSequence>;
   chatWrapper: ChatWrapper;
   embedder: GgufEmbedder;
@@ -77,6 +79,8 @@ interface GenerationResult {
 
 interface GenerationHooks {
   signal: AbortSignal;
+  /** The sequence's place in the batch order (batching-strategy.ts). */
+  evaluationPriority: EvaluationPriority;
   onText(text: string): void;
   onReasoning(text: string): void;
   onTokens(tokens: readonly Token[]): void;
@@ -136,7 +140,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         sequences: this.config.parallel,
         threads,
         batchSize: this.config.n_batch,
-        flashAttention: this.config.flash_attention,
+        flashAttention: flashAttentionFor(llama, this.config),
         batching: { itemPrioritizationStrategy: createBatchingStrategy(decodeStats) },
         createSignal: signal,
       };
@@ -167,7 +171,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
       const embedder = new GgufEmbedder(model, context, threads);
       setThreadBudget(llama, this, threads);
-      this.#loaded = { llama, model, context, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, decodeStats, ...(draft ? { draft } : {}) };
+      this.#loaded = { llama, model, context, sequences, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, decodeStats, ...(draft ? { draft } : {}) };
       if (this.config.embedding) await embedder.prepare();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
         contextSize: context.contextSize,
@@ -224,6 +228,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
           ...samplingOptions(this.config, loaded.model, loaded.context.contextSize, request, promptTokens.length, constrained, tokenBias),
           signal: hooks.signal,
           stopOnAbortSignal: true,
+          evaluationPriority: hooks.evaluationPriority,
           onToken: hooks.onTokens,
           onResponseChunk: (chunk: { type?: string; segmentType?: string; text: string }) => {
             if (chunk.type === 'segment' && chunk.segmentType === 'thought') hooks.onReasoning(chunk.text);
@@ -304,6 +309,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
           ...sampling,
           signal: hooks.signal,
           stopOnAbortSignal: true,
+          evaluationPriority: hooks.evaluationPriority,
           onToken: (tokens: Token[]) => {
             hooks.onTokens(tokens);
             hooks.onText(detokenizer.push(tokens));
@@ -404,6 +410,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     };
     const hooks: GenerationHooks = {
       signal,
+      evaluationPriority: sequenceOrder(loaded.sequences.indexOf(lease.slot)),
       onText: (text) => {
         const safe = stops.push(text);
         if (safe) stream.push({ type: 'text-delta', text: safe });

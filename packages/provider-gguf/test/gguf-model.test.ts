@@ -105,6 +105,33 @@ describe('gguf concurrency and cancellation', () => {
     });
   });
 
+  it('decodes concurrent requests in shared batches, each answer what it is alone', async () => {
+    // Rows of several sequences in one llama_decode() batch: in the wrong order they came back
+    // with other requests' tokens in them (16 of 96 here), see batching-strategy.ts.
+    const wide = createStories({ parallel: 8, stop_on_bos: false });
+    await wide.load();
+    try {
+      const starts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird', 'The sun was hot', 'Tim had a red car', 'A cat sat', 'Mom said'];
+      const answer = async (prompt: string) => (await collect(wide.complete({ prompt, maxTokens: 48, ...greedy }))).text;
+      const solo: string[] = [];
+      for (const prompt of starts) solo.push(await answer(prompt));
+      const before = wide.decodeStats();
+      const wrong: string[] = [];
+      for (let wave = 0; wave < 4; wave++) {
+        const picks = starts.map((_, index) => (index + wave) % starts.length);
+        const answers = await Promise.all(picks.map((pick) => answer(starts[pick]!)));
+        answers.forEach((text, index) => {
+          if (text !== solo[picks[index]!]) wrong.push(`${JSON.stringify(starts[picks[index]!])} → ${JSON.stringify(text)}, alone ${JSON.stringify(solo[picks[index]!])}`);
+        });
+      }
+      expect(wrong).toEqual([]);
+      const after = wide.decodeStats();
+      expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(3);
+    } finally {
+      await wide.unload();
+    }
+  });
+
   it('gives each of many concurrent chat and raw requests its own answer (no tokens mixed up in a shared batch)', async () => {
     // 16 requests at a time on the model's 4 sequences (`parallel`' default), mixed
     // chat and raw prompts, 40 waves. With node-llama-cpp's default batching a few of these 640
