@@ -8,7 +8,8 @@
 // One command, after `pnpm build`: node bench/peers.mjs [--runs=5] [--models=stories,rand100m]
 // It builds llama-server (cached), installs mlx-lm (cached) and makes the random model (cached).
 // Every server runs with its default settings except the model file (stories260K: 1 thread for
-// all, as heylook picks for a model that small).
+// all, as heylook picks for a model that small). llama-server runs a second time with flash
+// attention off, which is heylook's default on the CPU (its own default is on).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -184,7 +185,8 @@ async function inProcess(gguf, threads) {
   const { getLlama, LlamaCompletion, LlamaLogLevel } = await import(path.join(root, 'packages/provider-gguf/node_modules/node-llama-cpp/dist/index.js'));
   const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: gguf });
-  const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores });
+  // Flash attention as provider-gguf sets it: off on the CPU.
+  const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores, ...(llama.gpu === false ? { flashAttention: false } : {}) });
   const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
   const result = await measure(async (prompt, seed) => {
     const started = performance.now();
@@ -248,6 +250,10 @@ for (const name of modelNames) {
   rows.push(['llama-server', await measure(viaHttp(server, 'm'))]);
   const llamaThreads = /n_threads = (\d+)/.exec(server.head())?.[1] ?? '?';
   await server.stop();
+  // llama-server's default is flash attention on (auto); heylook turns it off on the CPU.
+  server = await startServer('llama-server -fa off', llamaServer.llamaServerPath, (port) => [...llamaArgs(port), '-fa', 'off'], '/health');
+  rows.push(['llama-server -fa off', await measure(viaHttp(server, 'm'))]);
+  await server.stop();
 
   server = await startServer('mlx_lm.server', 'python3', (port) => ['-m', 'mlx_lm', 'server', '--model', model.folder, '--port', String(port)], '/v1/models', { PYTHONPATH: mlxLmPath });
   rows.push(['mlx_lm.server', await measure(viaHttp(server, model.folder))]);
@@ -280,12 +286,14 @@ for (const { name, maxTokens, rows, threads } of tables) {
   }
   const gguf = rows['heylook gguf'];
   const server = rows['llama-server'];
+  const serverNoFa = rows['llama-server -fa off'];
   const local = rows['node-llama-cpp in process'];
   const mlx = rows['heylook mlx'];
   const mlxLm = rows['mlx_lm.server'];
   lines.push(
     '',
     `Ratios (heylook ÷ peer; TTFT: lower is better): gguf/llama-server single ${ratio(gguf.single, server.single)}, 4 streams ${ratio(gguf.aggregate[4], server.aggregate[4])}, 8 streams ${ratio(gguf.aggregate[8], server.aggregate[8])}, TTFT ${ratio(gguf.ttft, server.ttft)}; ` +
+      `gguf/llama-server -fa off single ${ratio(gguf.single, serverNoFa.single)}, 4 streams ${ratio(gguf.aggregate[4], serverNoFa.aggregate[4])}, 8 streams ${ratio(gguf.aggregate[8], serverNoFa.aggregate[8])}, TTFT ${ratio(gguf.ttft, serverNoFa.ttft)}; ` +
       `gguf/node-llama-cpp in process single ${ratio(gguf.single, local.single)}; ` +
       `mlx/mlx_lm.server single ${ratio(mlx.single, mlxLm.single)}, 4 streams ${ratio(mlx.aggregate[4], mlxLm.aggregate[4])}, 8 streams ${ratio(mlx.aggregate[8], mlxLm.aggregate[8])}, TTFT ${ratio(mlx.ttft, mlxLm.ttft)}.`,
     '',

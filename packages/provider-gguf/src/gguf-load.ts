@@ -7,16 +7,28 @@ import type { GgufConfig } from './gguf-config.js';
 import { messageOf } from './message-of.js';
 
 /**
- * Flash attention: the config's choice, else off on the CPU and llama.cpp's `auto` with a GPU.
- * llama.cpp's CPU flash-attention kernel makes each decoded token slower the longer the
- * context: on this project's 2-core test machine, stories260K after a 256-token prompt decoded
- * 600-660 tokens/s with it and 1300-1540 without, a random 113M-parameter Q8_0 Llama after
- * 1062 tokens 44-55 vs 91-101; prompts ran as fast or faster without it (bench/RESULTS.md).
- * Its gain, a smaller attention buffer, matters on a GPU's memory.
+ * Flash attention: the config's choice; else off on the CPU for a model whose attention heads
+ * are narrower than 128, and llama.cpp's `auto` otherwise. llama.cpp's CPU flash-attention
+ * kernel pays per cached token and head, which narrow heads do not repay: decoding slows as
+ * the context grows. Measured with bench/gguf-context-bench.mjs on this project's 2-core test
+ * machine, off vs on: stories260K (heads of 8) decoded 2.5x faster after 376 tokens of context
+ * and 4x after 2965, and its prompts ran 2-4x faster; a random 113M-parameter Q8_0 Llama (heads
+ * of 96) decoded 1.4x faster after 376 tokens and 2.4-2.7x after 1500-3000, while its prompts
+ * ran 1.35-1.75x slower. With heads of 128 decoding was level up to 1500 tokens (1.3x faster
+ * at 2965) and prompts 1.5-1.7x slower, so those keep it. A GPU keeps llama.cpp's choice.
  */
-export function flashAttentionFor(llama: Llama, config: GgufConfig): boolean | undefined {
+export function flashAttentionFor(llama: Llama, config: GgufConfig, model: LlamaModel): boolean | undefined {
   if (config.flash_attention !== undefined) return config.flash_attention;
-  return llama.gpu === false || config.n_gpu_layers === 0 ? false : undefined;
+  const cpu = llama.gpu === false || config.n_gpu_layers === 0;
+  const headWidth = attentionHeadWidth(model);
+  return cpu && headWidth !== undefined && headWidth < 128 ? false : undefined;
+}
+
+function attentionHeadWidth(model: LlamaModel): number | undefined {
+  const { attention, embedding_length: width } = model.fileInfo.architectureMetadata;
+  if (attention?.key_length) return attention.key_length;
+  const heads = attention?.head_count;
+  return typeof heads === 'number' && heads > 0 && width ? width / heads : undefined;
 }
 
 /** Loads the weights with the config's GPU and memory settings; a file llama.cpp refuses is a coded error. */
@@ -34,7 +46,7 @@ export async function loadLlamaModel(
       gpuLayers: gpuLayers === undefined ? 'auto' : gpuLayers === -1 ? 'max' : gpuLayers,
       useMmap: config.use_mmap,
       useMlock: config.use_mlock,
-      defaultContextFlashAttention: flashAttentionFor(llama, config),
+      defaultContextFlashAttention: config.flash_attention,
       ...(signal ? { loadSignal: signal } : {}),
       onLoadProgress: onProgress,
     });

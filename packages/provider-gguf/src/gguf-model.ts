@@ -140,7 +140,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         sequences: this.config.parallel,
         threads,
         batchSize: this.config.n_batch,
-        flashAttention: flashAttentionFor(llama, this.config),
+        flashAttention: flashAttentionFor(llama, this.config, model),
         batching: { itemPrioritizationStrategy: createBatchingStrategy(decodeStats) },
         createSignal: signal,
       };

@@ -8,6 +8,8 @@ export type BinarySource = 'config' | 'env' | 'path' | 'cache';
 export interface FoundBinary {
   path: string;
   source: BinarySource;
+  /** The GPU backend it was built with ('cpu': none), when heylook built it. */
+  backend?: string;
 }
 
 export interface FindBinaryOptions {
@@ -34,7 +36,7 @@ export function findLlamaServerBinary(options: FindBinaryOptions = {}): FoundBin
   const onPath = searchPath('llama-server', env);
   if (onPath) return { path: onPath, source: 'path' };
   const built = findBuiltLlamaServer(options.cacheDir);
-  if (built) return { path: built.llamaServerPath, source: 'cache' };
+  if (built) return { path: built.llamaServerPath, source: 'cache', ...(built.backend ? { backend: built.backend } : {}) };
   return undefined;
 }
 

@@ -15,10 +15,10 @@ import {
   type ProviderCapabilities,
   type StreamPart,
 } from '@heylook/core';
-import { requireLlamaServerBinary } from './find-binary.js';
+import { requireLlamaServerBinary, type FoundBinary } from './find-binary.js';
 import type { LlamaServerConfig } from './llama-server-config.js';
 import { chatBody, completionFormat, samplingFields } from './request-body.js';
-import { templateTakesTools } from './model-facts.js';
+import { attentionHeadWidth, templateTakesTools } from './model-facts.js';
 import { LlamaServerProcess } from './server-process.js';
 import { readSseJson } from './sse.js';
 import { ChatStreamMapper, CompletionStreamMapper } from './stream-mappers.js';
@@ -117,7 +117,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     const binary = requireLlamaServerBinary(this.config.binary_path ? { configured: this.#resolve(this.config.binary_path) } : {});
     const server = await LlamaServerProcess.start({
       binary: binary.path,
-      args: await this.#args(modelPath, size),
+      args: await this.#args(modelPath, size, binary),
       logger: this.context.logger,
       modelId: this.modelId,
       timeoutMs: this.config.load_timeout * 1000,
@@ -139,7 +139,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     return upstream;
   }
 
-  async #args(modelPath: string, size: number): Promise<string[]> {
+  async #args(modelPath: string, size: number, binary: FoundBinary): Promise<string[]> {
     const c = this.config;
     const args = ['--model', modelPath, '--parallel', String(c.parallel), '--no-webui', '--jinja'];
     const push = (flag: string, value: unknown) => value !== undefined && args.push(flag, String(value));
@@ -155,7 +155,12 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     push('--n-gpu-layers', c.n_gpu_layers === -1 ? 'all' : c.n_gpu_layers);
     if (!c.use_mmap) args.push('--no-mmap');
     if (c.use_mlock) args.push('--mlock');
-    if (c.flash_attention !== undefined) args.push('--flash-attn', c.flash_attention ? 'on' : 'off');
+    // As provider-gguf decides (its gguf-load.ts says why): off on the CPU for heads narrower
+    // than 128; with a GPU, or a binary heylook did not build, llama-server's own default (auto).
+    const cpuOnly = binary.backend === 'cpu' && !c.rpc?.length;
+    const narrowHeads = cpuOnly && attentionHeadWidth(await readGgufHeader(modelPath)) < 128;
+    const flashAttention = c.flash_attention ?? (narrowHeads ? false : undefined);
+    if (flashAttention !== undefined) args.push('--flash-attn', flashAttention ? 'on' : 'off');
     push('--chat-template', c.chat_format);
     if (c.chat_format_template) args.push('--chat-template-file', this.#resolve(c.chat_format_template));
     if (c.draft_model_path) {

@@ -29,11 +29,19 @@ export function kvCacheBytes(header: GgufHeader, config: Pick<LlamaServerConfig,
   const embedding = key('embedding_length') ?? 0;
   const heads = key('attention.head_count') ?? 1;
   const kvHeads = key('attention.head_count_kv') ?? heads;
-  const keyLength = key('attention.key_length') ?? embedding / heads;
+  const keyLength = attentionHeadWidth(header);
   const valueLength = key('attention.value_length') ?? embedding / heads;
   // Same default as the provider: n_ctx per slot, else the training context capped at 4096.
   const perSlot = config.n_ctx ?? Math.min(key('context_length') ?? 4096, 4096);
   return 2 * layers * perSlot * config.parallel * kvHeads * (keyLength + valueLength);
+}
+
+/** The width of an attention head (its key length). */
+export function attentionHeadWidth(header: GgufHeader): number {
+  const meta = header.metadata;
+  const arch = String(meta['general.architecture'] ?? 'llama');
+  const key = (name: string) => number(meta[`${arch}.${name}`]);
+  return key('attention.key_length') ?? (key('embedding_length') ?? 0) / (key('attention.head_count') ?? 1);
 }
 
 /**

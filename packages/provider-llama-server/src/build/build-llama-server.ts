@@ -45,7 +45,9 @@ export function llamaCppCacheDir(tag: string, cacheDir = heylookCacheDir()): str
 }
 
 /** The binaries a finished build left for the tag node-llama-cpp pins, or undefined. */
-export function findBuiltLlamaServer(cacheDir = heylookCacheDir()): { llamaServerPath: string; rpcServerPath: string; tag: string } | undefined {
+export function findBuiltLlamaServer(
+  cacheDir = heylookCacheDir(),
+): { llamaServerPath: string; rpcServerPath: string; tag: string; backend: string | undefined } | undefined {
   let tag: string;
   try {
     tag = findLlamaCppSource().tag;
@@ -55,11 +57,13 @@ export function findBuiltLlamaServer(cacheDir = heylookCacheDir()): { llamaServe
   const dir = llamaCppCacheDir(tag, cacheDir);
   // build-info.json is written last, so its presence means both binaries are complete.
   const infoFile = join(dir, 'build-info.json');
-  if (!existsSync(infoFile) || (JSON.parse(readFileSync(infoFile, 'utf8')) as { recipe?: number }).recipe !== RECIPE) return undefined;
+  if (!existsSync(infoFile)) return undefined;
+  const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { recipe?: number; backend?: string };
+  if (info.recipe !== RECIPE) return undefined;
   const llamaServerPath = join(dir, 'bin', exe('llama-server'));
   const rpcServerPath = join(dir, 'bin', exe('rpc-server'));
   if (!existsSync(llamaServerPath) || !existsSync(rpcServerPath)) return undefined;
-  return { llamaServerPath, rpcServerPath, tag };
+  return { llamaServerPath, rpcServerPath, tag, backend: info.backend };
 }
 
 /**

@@ -1,0 +1,58 @@
+// GGUF decode speed and time to first token as the context grows, with llama.cpp's flash
+// attention on and off (provider-gguf turns it off on the CPU by default; gguf-load.ts says
+// why). Runs stories260K and, when bench/peers.mjs has made it, the random ~113M-parameter Q8_0
+// Llama; the two settings take turns, twice each. Run after `pnpm build`:
+//   node bench/gguf-context-bench.mjs
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestModel } from '../packages/core/dist/testing/index.js';
+import ggufProvider from '../packages/provider-gguf/dist/index.js';
+
+const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
+const models = [['stories260K', 'stories260K.gguf'], ['rand100m Q8_0', path.join(cache, 'bench-models', 'rand100m-768x12', 'model-q8_0.gguf')], ['hd128', process.env.HD128 ?? '/nonexistent']].filter(
+  ([, file]) => !path.isAbsolute(file) || existsSync(file),
+);
+const sentence = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog. ';
+const lengths = [0, 10, 42, 84]; // sentences: ~8, ~256, ~1060 and ~2110 prompt tokens
+const decodeTokens = 48;
+
+async function measure(modelPath, flashAttention) {
+  const model = createTestModel(ggufProvider, { model_path: modelPath, n_ctx: 4096, stop_on_bos: false, flash_attention: flashAttention }, { id: 'bench' });
+  await model.load();
+  const rows = [];
+  for (const sentences of lengths) {
+    const started = performance.now();
+    let first;
+    let finish;
+    // A different first word each time, so no prefix is reused.
+    const prompt = `${Math.random()}. ${sentence.repeat(sentences)}Once upon a time`;
+    for await (const part of model.complete({ prompt, maxTokens: decodeTokens, temperature: 0 })) {
+      if (part.type === 'text-delta') first ??= performance.now();
+      if (part.type === 'finish') finish = part;
+    }
+    const ended = performance.now();
+    const generated = finish.usage.completionTokens;
+    rows.push({ context: finish.usage.promptTokens, ttft: first - started, rate: (generated - 1) / ((ended - first) / 1000) });
+  }
+  await model.unload();
+  return rows;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+for (const [name, file] of models) {
+  const runs = { on: [], off: [] };
+  for (let round = 0; round < 2; round++) {
+    for (const setting of ['on', 'off']) runs[setting].push(await measure(file, setting === 'on'));
+  }
+  console.log(`\n${name}: ${decodeTokens} greedy tokens after prompts of growing length (flash attention on | off, best of 2)`);
+  lengths.forEach((_, index) => {
+    const pick = (setting, key) => Math.max(...runs[setting].map((rows) => rows[index][key]));
+    const fastest = (setting) => Math.min(...runs[setting].map((rows) => rows[index].ttft));
+    const on = pick('on', 'rate');
+    const off = pick('off', 'rate');
+    console.log(
+      `  ${String(median(runs.on.map((rows) => rows[index].context))).padStart(5)} tokens: decode ${on.toFixed(0)} | ${off.toFixed(0)} tok/s (off/on ${(off / on).toFixed(2)}x), TTFT ${fastest('on').toFixed(0)} | ${fastest('off').toFixed(0)} ms`,
+    );
+  });
+}
