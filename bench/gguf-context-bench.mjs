@@ -1,20 +1,19 @@
 // GGUF decode speed and time to first token as the context grows, with llama.cpp's flash
 // attention on and off (provider-gguf turns it off on the CPU by default; gguf-load.ts says
-// why). Runs stories260K and, when bench/peers.mjs has made it, the random ~113M-parameter Q8_0
-// Llama; the two settings take turns, twice each. Run after `pnpm build`:
+// why), for attention heads of 8 (stories260K), 96 and 128 (random Q8_0 Llamas made here and
+// cached, bench/random-models.mjs); the two settings take turns, twice each. Run after `pnpm build`:
 //   node bench/gguf-context-bench.mjs
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createTestModel } from '../packages/core/dist/testing/index.js';
 import ggufProvider from '../packages/provider-gguf/dist/index.js';
+import { randomModel } from './random-models.mjs';
 
-const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
-const models = [['stories260K', 'stories260K.gguf'], ['rand100m Q8_0', path.join(cache, 'bench-models', 'rand100m-768x12', 'model-q8_0.gguf')], ['hd128', process.env.HD128 ?? '/nonexistent']].filter(
-  ([, file]) => !path.isAbsolute(file) || existsSync(file),
-);
+const models = [
+  ['stories260K (heads of 8)', 'stories260K.gguf'],
+  ['rand100m Q8_0 (heads of 96)', (await randomModel('rand100m')).gguf],
+  ['hd128 Q8_0 (heads of 128)', (await randomModel('hd128')).gguf],
+];
 const sentence = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog. ';
-const lengths = [0, 10, 42, 84]; // sentences: ~8, ~256, ~1060 and ~2110 prompt tokens
+const lengths = [0, 10, 42, 84]; // sentences: ~25, ~375, ~1500 and ~2965 prompt tokens
 const decodeTokens = 48;
 
 async function measure(modelPath, flashAttention) {

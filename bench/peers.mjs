@@ -10,14 +10,14 @@
 // Every server runs with its default settings except the model file (stories260K: 1 thread for
 // all, as heylook picks for a model that small). llama-server runs a second time with flash
 // attention off, which is heylook's default on the CPU (its own default is on).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installMlxLm, mlxLmPath } from './install-mlx-lm.mjs';
-import { makeRandomLlama } from './make-random-llama.mjs';
+import { randomModel } from './random-models.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
@@ -33,27 +33,11 @@ const { buildLlamaServer, findLlamaCppSource } = await import(path.join(root, 'p
 const llamaServer = await buildLlamaServer({ onProgress: (line) => console.error(line) });
 installMlxLm();
 
-async function randomModel() {
-  const dir = path.join(cache, 'bench-models', 'rand100m-768x12');
-  const gguf = path.join(dir, 'model-q8_0.gguf');
-  if (!existsSync(gguf)) {
-    mkdirSync(dir, { recursive: true });
-    await makeRandomLlama(dir, { hidden: 768, layers: 12 });
-    const gguffPy = path.join(path.dirname(llamaServer.binDir), 'src', 'gguf-py');
-    execFileSync('python3', [path.join(root, 'bench', 'make-random-gguf.py'), dir, `${gguf}.tmp`, 'q8_0'], {
-      env: { ...process.env, PYTHONPATH: [gguffPy, mlxLmPath].join(path.delimiter) },
-      stdio: 'inherit',
-    });
-    execFileSync('mv', [`${gguf}.tmp`, gguf]);
-  }
-  return { gguf, folder: dir };
-}
-
 const longPrompt = (index) => `${index}. ${'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog. '.repeat(7)}`;
 const shortPrompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird', 'The sun was hot', 'Tim had a red car', 'A cat sat', 'Mom said'];
 const models = {
   stories: () => ({ gguf: path.join(root, 'models', 'stories260K.gguf'), folder: path.join(root, 'models', 'stories260K-hf'), threads: 1, maxTokens: 200 }),
-  rand100m: async () => ({ ...(await randomModel()), threads: undefined, maxTokens: 64 }),
+  rand100m: async () => ({ ...(await randomModel('rand100m')), threads: undefined, maxTokens: 64 }),
 };
 
 // ---- servers ----
@@ -104,10 +88,18 @@ async function complete(base, model, prompt, seed) {
   let chunks = 0;
   let usage;
   try {
-    const response = await fetch(`${base}/v1/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0.8, seed, stream: true, stream_options: { include_usage: true } }),
+    const send = () =>
+      fetch(`${base}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0.8, seed, stream: true, stream_options: { include_usage: true } }),
+      });
+    // A request on a kept-alive connection the server closes as it goes out fails before any
+    // answer (undici's "fetch failed", now and then with llama-server): it is sent once more,
+    // on a new connection. A server that is down fails again, and that is counted.
+    const response = await send().catch((error) => {
+      console.error(`${base}: ${error.message} (${error.cause?.code ?? error.cause?.message ?? 'no cause'}), sent again`);
+      return send();
     });
     if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
     let buffer = '';

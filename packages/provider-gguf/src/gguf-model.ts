@@ -7,9 +7,7 @@ import {
   forcedToolsOf,
   HeylookError,
   isHeylookError,
-  PartStream,
   PrefixSlotPool,
-  StopMatcher,
   type ChatRequest,
   type CompletionRequest,
   type EmbedRequest,
@@ -29,7 +27,6 @@ import {
   type ChatHistoryItem,
   type ChatModelFunctions,
   type ChatWrapper,
-  type EvaluationPriority,
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
@@ -37,13 +34,14 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import { toChatFunctions, toChatHistory, toolCallId } from './chat-history.js';
+import { toChatFunctions, toChatHistory } from './chat-history.js';
 import { forcedToolGrammar, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
-import { createBatchingStrategy, sequenceOrder, type DecodeStats } from './batching-strategy.js';
+import { createBatchingStrategy, type DecodeStats } from './batching-strategy.js';
+import { streamGeneration, type Generate } from './generation-stream.js';
 import { chatWrapperFor, flashAttentionFor, loadLlamaModel } from './gguf-load.js';
-import { finishReason, isConstrained, requestedMaxTokens, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
+import { isConstrained, requestedMaxTokens, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
 import { GgufEmbedder } from './gguf-embedder.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
@@ -67,24 +65,6 @@ interface Loaded {
   threads: number;
   fileSize: number;
   decodeStats: DecodeStats;
-}
-
-type Generate = (sequence: LlamaContextSequence, hooks: GenerationHooks) => Promise<GenerationResult>;
-
-/** What one generation reports back to the shared streaming loop. */
-interface GenerationResult {
-  stopReason: StopReason;
-  toolCalls?: { name: string; params: unknown }[];
-}
-
-interface GenerationHooks {
-  signal: AbortSignal;
-  /** The sequence's place in the batch order (batching-strategy.ts). */
-  evaluationPriority: EvaluationPriority;
-  onText(text: string): void;
-  onReasoning(text: string): void;
-  onTokens(tokens: readonly Token[]): void;
-  onToolCallDelta(index: number, name: string, argumentsDelta: string): void;
 }
 
 /** A GGUF model loaded in llama.cpp: one context, `parallel` sequences decoded in one batch. */
@@ -379,91 +359,17 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, promptTokens, request, options, stops, generate, returnContext);
-  }
-
-  async *#generate(
-    loaded: Loaded,
-    promptTokens: readonly Token[],
-    request: GenerationOptions,
-    options: GenerateCallOptions,
-    stopStrings: string[],
-    generate: Generate,
-    returnContext: boolean,
-  ): AsyncGenerator<StreamPart> {
-    const lease = await loaded.pool.take(promptTokens, options.signal);
-    // Stops generation when the caller aborts or stops reading.
-    const stopper = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, stopper.signal]) : stopper.signal;
-    const stream = new PartStream<StreamPart>();
-    const generated: Token[] = [];
-    const started = performance.now();
-    let firstTokenAt: number | undefined;
-    let cachedTokens = lease.reused;
-    // Stop strings are matched here, not by node-llama-cpp, so the text before a stop is kept exactly.
-    const stops = new StopMatcher(stopStrings);
-    const toolIds = new Map<number, string>();
-    const toolId = (index: number) => {
-      let id = toolIds.get(index);
-      if (!id) toolIds.set(index, (id = toolCallId(index)));
-      return id;
-    };
-    const hooks: GenerationHooks = {
-      signal,
-      evaluationPriority: sequenceOrder(loaded.sequences.indexOf(lease.slot)),
-      onText: (text) => {
-        const safe = stops.push(text);
-        if (safe) stream.push({ type: 'text-delta', text: safe });
-        if (stops.stopped) stopper.abort();
-      },
-      onReasoning: (text) => text && stream.push({ type: 'reasoning-delta', text }),
-      onTokens: (tokens) => {
-        firstTokenAt ??= performance.now();
-        generated.push(...tokens);
-      },
-      onToolCallDelta: (index, name, argumentsDelta) =>
-        argumentsDelta && stream.push({ type: 'tool-call-delta', index, id: toolId(index), name, argumentsDelta }),
-    };
-
-    const run = (async () => {
-      if (!this.config.prompt_cache) {
-        await lease.slot.clearHistory();
-        cachedTokens = 0;
-      }
-      return generate(lease.slot, hooks);
-    })().then(
-      (result) => {
-        const held = stops.flush();
-        if (held) stream.push({ type: 'text-delta', text: held });
-        result.toolCalls?.forEach((call, index) =>
-          stream.push({ type: 'tool-call', index, id: toolId(index), name: call.name, arguments: JSON.stringify(call.params ?? {}) }),
-        );
-        const ended = performance.now();
-        const reason = stops.stopped ? 'stop' : finishReason(result.stopReason, options.signal);
-        stream.push({
-          type: 'finish',
-          reason,
-          ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
-          ...(reason === 'length' && generated.length < requestedMaxTokens(this.config, request) ? { contextFull: true } : {}),
-          usage: {
-            promptTokens: promptTokens.length,
-            completionTokens: generated.length,
-            cachedPromptTokens: cachedTokens,
-            timings: { promptMs: (firstTokenAt ?? ended) - started, generationMs: ended - (firstTokenAt ?? ended) },
-          },
-          ...(returnContext ? { context: [...promptTokens, ...generated] } : {}),
-        });
-        stream.end();
-      },
-      (error: unknown) => stream.fail(this.#mapGenerationError(error)),
-    );
-    try {
-      yield* stream;
-    } finally {
-      stopper.abort();
-      await run;
-      lease.release();
-    }
+    return streamGeneration(generate, {
+      pool: loaded.pool,
+      sequences: loaded.sequences,
+      promptTokens,
+      reusePrefix: this.config.prompt_cache,
+      requestedMaxTokens: requestedMaxTokens(this.config, request),
+      stopStrings: stops,
+      returnContext,
+      call: options,
+      mapError: (error) => this.#mapGenerationError(error),
+    });
   }
 
   /** llama.cpp's JSON grammar for JSON mode, read once per load. */

@@ -1,0 +1,41 @@
+// Random-weight Llamas for benchmarks, made here once and cached outside git
+// (~/.cache/heylook/bench-models): an MLX-layout folder and a Q8_0 GGUF of the same weights.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installMlxLm, mlxLmPath } from './install-mlx-lm.mjs';
+import { makeRandomLlama } from './make-random-llama.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
+
+export const randomShapes = {
+  /** ~113M parameters, attention heads of 96. */
+  rand100m: { dir: 'rand100m-768x12', hidden: 768, layers: 12 },
+  /** ~190M parameters, attention heads of 128 (as most 3B-8B models have). */
+  hd128: { dir: 'rand-hd128-2048x4', hidden: 2048, layers: 4, heads: 16, kvHeads: 4 },
+};
+
+/** { gguf, folder } of a random model from randomShapes, made on first use. */
+export async function randomModel(name) {
+  const { dir: leaf, ...shape } = randomShapes[name];
+  const dir = path.join(cache, 'bench-models', leaf);
+  const gguf = path.join(dir, 'model-q8_0.gguf');
+  if (!existsSync(gguf)) {
+    mkdirSync(dir, { recursive: true });
+    await makeRandomLlama(dir, shape);
+    // gguf-py comes with the llama.cpp source the llama-server build unpacks (cached after the first time).
+    const { buildLlamaServer } = await import(path.join(root, 'packages/provider-llama-server/dist/index.js'));
+    const llamaServer = await buildLlamaServer({ onProgress: (line) => console.error(line) });
+    installMlxLm();
+    const gguffPy = path.join(path.dirname(llamaServer.binDir), 'src', 'gguf-py');
+    execFileSync('python3', [path.join(root, 'bench', 'make-random-gguf.py'), dir, `${gguf}.tmp`, 'q8_0'], {
+      env: { ...process.env, PYTHONPATH: [gguffPy, mlxLmPath].join(path.delimiter) },
+      stdio: 'inherit',
+    });
+    execFileSync('mv', [`${gguf}.tmp`, gguf]);
+  }
+  return { gguf, folder: dir };
+}

@@ -1,0 +1,124 @@
+import { PartStream, StopMatcher, type GenerateCallOptions, type PrefixSlotPool, type StreamPart } from '@heylook/core';
+import type { EvaluationPriority, LlamaContextSequence, Token } from 'node-llama-cpp';
+import { sequenceOrder } from './batching-strategy.js';
+import { toolCallId } from './chat-history.js';
+import { finishReason, type StopReason } from './gguf-sampling.js';
+
+/** What one generation reports back to the streaming loop. */
+export interface GenerationResult {
+  stopReason: StopReason;
+  toolCalls?: { name: string; params: unknown }[];
+}
+
+/** What a generation calls as it goes; the loop turns the calls into stream parts. */
+export interface GenerationHooks {
+  signal: AbortSignal;
+  /** The sequence's place in the batch order (batching-strategy.ts). */
+  evaluationPriority: EvaluationPriority;
+  onText(text: string): void;
+  onReasoning(text: string): void;
+  onTokens(tokens: readonly Token[]): void;
+  onToolCallDelta(index: number, name: string, argumentsDelta: string): void;
+}
+
+/** One chat or raw generation on the sequence it is given (LlamaChat, LlamaCompletion). */
+export type Generate = (sequence: LlamaContextSequence, hooks: GenerationHooks) => Promise<GenerationResult>;
+
+export interface GenerationStreamOptions {
+  pool: PrefixSlotPool<LlamaContextSequence>;
+  /** The context's sequences, in sequence-id order. */
+  sequences: readonly LlamaContextSequence[];
+  promptTokens: readonly Token[];
+  /** Reuse what the sequence already holds (the config's prompt_cache). */
+  reusePrefix: boolean;
+  /** The most tokens the request asked for: `length` before it means the context was full. */
+  requestedMaxTokens: number;
+  stopStrings: string[];
+  /** Return prompt and answer tokens in the finish part (raw completions). */
+  returnContext: boolean;
+  call: GenerateCallOptions;
+  mapError(error: unknown): unknown;
+}
+
+/**
+ * The streaming loop of chat and complete: takes a sequence (waiting for one when all are busy),
+ * runs the generation on it, cuts at stop strings, and ends with a finish part with usage and
+ * timings. Stops the generation within a token when the caller aborts or stops reading, and
+ * gives the sequence back however it ends.
+ */
+export async function* streamGeneration(generate: Generate, options: GenerationStreamOptions): AsyncGenerator<StreamPart> {
+  const { pool, promptTokens, call } = options;
+  const lease = await pool.take(promptTokens, call.signal);
+  // Stops generation when the caller aborts or stops reading.
+  const stopper = new AbortController();
+  const signal = call.signal ? AbortSignal.any([call.signal, stopper.signal]) : stopper.signal;
+  const stream = new PartStream<StreamPart>();
+  const generated: Token[] = [];
+  const started = performance.now();
+  let firstTokenAt: number | undefined;
+  let cachedTokens = lease.reused;
+  // Stop strings are matched here, not by node-llama-cpp, so the text before a stop is kept exactly.
+  const stops = new StopMatcher(options.stopStrings);
+  const toolIds = new Map<number, string>();
+  const toolId = (index: number) => {
+    let id = toolIds.get(index);
+    if (!id) toolIds.set(index, (id = toolCallId(index)));
+    return id;
+  };
+  const hooks: GenerationHooks = {
+    signal,
+    evaluationPriority: sequenceOrder(options.sequences.indexOf(lease.slot)),
+    onText: (text) => {
+      const safe = stops.push(text);
+      if (safe) stream.push({ type: 'text-delta', text: safe });
+      if (stops.stopped) stopper.abort();
+    },
+    onReasoning: (text) => text && stream.push({ type: 'reasoning-delta', text }),
+    onTokens: (tokens) => {
+      firstTokenAt ??= performance.now();
+      generated.push(...tokens);
+    },
+    onToolCallDelta: (index, name, argumentsDelta) =>
+      argumentsDelta && stream.push({ type: 'tool-call-delta', index, id: toolId(index), name, argumentsDelta }),
+  };
+
+  const run = (async () => {
+    if (!options.reusePrefix) {
+      await lease.slot.clearHistory();
+      cachedTokens = 0;
+    }
+    return generate(lease.slot, hooks);
+  })().then(
+    (result) => {
+      const held = stops.flush();
+      if (held) stream.push({ type: 'text-delta', text: held });
+      result.toolCalls?.forEach((toolCall, index) =>
+        stream.push({ type: 'tool-call', index, id: toolId(index), name: toolCall.name, arguments: JSON.stringify(toolCall.params ?? {}) }),
+      );
+      const ended = performance.now();
+      const reason = stops.stopped ? 'stop' : finishReason(result.stopReason, call.signal);
+      stream.push({
+        type: 'finish',
+        reason,
+        ...(stops.matched !== undefined ? { stopSequence: stops.matched } : {}),
+        ...(reason === 'length' && generated.length < options.requestedMaxTokens ? { contextFull: true } : {}),
+        usage: {
+          promptTokens: promptTokens.length,
+          completionTokens: generated.length,
+          cachedPromptTokens: cachedTokens,
+          timings: { promptMs: (firstTokenAt ?? ended) - started, generationMs: ended - (firstTokenAt ?? ended) },
+        },
+        ...(options.returnContext ? { context: [...promptTokens, ...generated] } : {}),
+      });
+      stream.end();
+    },
+    (error: unknown) => stream.fail(options.mapError(error)),
+  );
+  try {
+    yield* stream;
+  } finally {
+    stopper.abort();
+    await run;
+    lease.release();
+  }
+}
