@@ -51,7 +51,7 @@ for (const concurrency of [1, 2, 4, 8]) {
     rates.push(tokens / ((performance.now() - started) / 1000));
   }
   serialBaseline[concurrency] = median(rates);
-  // How many sequences shared each decode batch (provider-gguf's batching strategy says why it is ~1).
+  // How many sequences shared each decode batch (provider-gguf's batching-strategy.ts).
   const stats = model.decodeStats();
   const rowsPerBatch = (stats.rows - statsBefore.rows) / Math.max(1, stats.batches - statsBefore.batches);
   console.log(

@@ -6,7 +6,8 @@
 // Prints medians [min–max] and ratios, and writes bench/RESULTS.md.
 //
 // One command, after `pnpm build`: node bench/peers.mjs [--runs=5] [--models=stories,rand100m]
-// It builds llama-server (cached), installs mlx-lm (cached) and makes the random model (cached).
+// It builds llama-server and llama-cpp-python (cached), installs mlx-lm (cached) and makes the
+// random model (cached).
 // Every server runs with its default settings except the model file (stories260K: 1 thread for
 // all, as heylook picks for a model that small). llama-server runs a second time with flash
 // attention off, which is heylook's default on the CPU (its own default is on).
@@ -16,6 +17,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installLlamaCppPython, llamaCppPythonVersion } from './install-llama-cpp-python.mjs';
 import { installMlxLm, mlxLmPath } from './install-mlx-lm.mjs';
 import { randomModel } from './random-models.mjs';
 
@@ -32,6 +34,7 @@ const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'he
 const { buildLlamaServer, findLlamaCppSource } = await import(path.join(root, 'packages/provider-llama-server/dist/index.js'));
 const llamaServer = await buildLlamaServer({ onProgress: (line) => console.error(line) });
 installMlxLm();
+const llamaCppPython = installLlamaCppPython();
 
 const longPrompt = (index) => `${index}. ${'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog. '.repeat(7)}`;
 const shortPrompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird', 'The sun was hot', 'Tim had a red car', 'A cat sat', 'Mom said'];
@@ -247,6 +250,12 @@ for (const name of modelNames) {
   rows.push(['llama-server -fa off', await measure(viaHttp(server, 'm'))]);
   await server.stop();
 
+  // Its server answers one request at a time; flash attention is off by default there.
+  const pythonThreads = String(model.threads ?? os.cpus().length);
+  server = await startServer('llama-cpp-python', llamaCppPython, (port) => ['-m', 'llama_cpp.server', '--model', model.gguf, '--n_ctx', '4096', '--n_threads', pythonThreads, '--n_threads_batch', pythonThreads, '--port', String(port)], '/v1/models');
+  rows.push(['llama-cpp-python server', await measure(viaHttp(server, 'm'))]);
+  await server.stop();
+
   server = await startServer('mlx_lm.server', 'python3', (port) => ['-m', 'mlx_lm', 'server', '--model', model.folder, '--port', String(port)], '/v1/models', { PYTHONPATH: mlxLmPath });
   rows.push(['mlx_lm.server', await measure(viaHttp(server, model.folder))]);
   await server.stop();
@@ -267,7 +276,7 @@ const lines = [
   '',
   `Written by \`node bench/peers.mjs --runs=${runs} --models=${modelNames.join(',')}\` on ${new Date().toISOString()}.`,
   `Machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
-  `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}), ${mlxVersion}; heylook mlx's BLAS: ${blas.library}, ${blas.threads} threads (mlx_lm: the wheel's reference BLAS).`,
+  `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}); llama-cpp-python ${llamaCppPythonVersion} (built here from PyPI's source, its own vendored llama.cpp, threads as llama-server), ${mlxVersion}; heylook mlx's BLAS: ${blas.library}, ${blas.threads} threads (mlx_lm: the wheel's reference BLAS).`,
   `Each figure: median [min–max]; single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
   '',
 ];
@@ -279,6 +288,7 @@ for (const { name, maxTokens, rows, threads } of tables) {
   const gguf = rows['heylook gguf'];
   const server = rows['llama-server'];
   const serverNoFa = rows['llama-server -fa off'];
+  const python = rows['llama-cpp-python server'];
   const local = rows['node-llama-cpp in process'];
   const mlx = rows['heylook mlx'];
   const mlxLm = rows['mlx_lm.server'];
@@ -286,6 +296,7 @@ for (const { name, maxTokens, rows, threads } of tables) {
     '',
     `Ratios (heylook ÷ peer; TTFT: lower is better): gguf/llama-server single ${ratio(gguf.single, server.single)}, 4 streams ${ratio(gguf.aggregate[4], server.aggregate[4])}, 8 streams ${ratio(gguf.aggregate[8], server.aggregate[8])}, TTFT ${ratio(gguf.ttft, server.ttft)}; ` +
       `gguf/llama-server -fa off single ${ratio(gguf.single, serverNoFa.single)}, 4 streams ${ratio(gguf.aggregate[4], serverNoFa.aggregate[4])}, 8 streams ${ratio(gguf.aggregate[8], serverNoFa.aggregate[8])}, TTFT ${ratio(gguf.ttft, serverNoFa.ttft)}; ` +
+      `gguf/llama-cpp-python single ${ratio(gguf.single, python.single)}, 4 streams ${ratio(gguf.aggregate[4], python.aggregate[4])}, 8 streams ${ratio(gguf.aggregate[8], python.aggregate[8])}, TTFT ${ratio(gguf.ttft, python.ttft)}; ` +
       `gguf/node-llama-cpp in process single ${ratio(gguf.single, local.single)}; ` +
       `mlx/mlx_lm.server single ${ratio(mlx.single, mlxLm.single)}, 4 streams ${ratio(mlx.aggregate[4], mlxLm.aggregate[4])}, 8 streams ${ratio(mlx.aggregate[8], mlxLm.aggregate[8])}, TTFT ${ratio(mlx.ttft, mlxLm.ttft)}.`,
     '',
