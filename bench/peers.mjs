@@ -56,6 +56,12 @@ const freePort = () =>
 const children = new Set();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
+/** Stops a server; one that died already (a crash mid-run) is stopped too. */
+function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'));
+}
+
 async function startServer(name, command, args, readyPath, env = {}) {
   const port = await freePort();
   const child = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
@@ -71,7 +77,7 @@ async function startServer(name, command, args, readyPath, env = {}) {
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 480; i++) {
     try {
-      if ((await fetch(base + readyPath)).ok) return { base, log: () => log, head: () => head, stop: () => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) };
+      if ((await fetch(base + readyPath)).ok) return { base, log: () => log, head: () => head, exit: () => child.signalCode ?? child.exitCode, stop: () => stopChild(child) };
     } catch {}
     if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -228,7 +234,7 @@ for (const name of modelNames) {
   const viaHttp = (server, id) => async (prompt, seed) => {
     const result = await complete(server.base, id, prompt, seed);
     // What the server said last, to tell a crash from a refused request.
-    if (result.failed) console.error(`its log ends:\n${server.log().slice(-3000)}`);
+    if (result.failed) console.error(`${server.exit() === null ? 'it is still running' : `it exited (${server.exit()})`}; its log ends:\n${server.log().slice(-3000)}`);
     return result;
   };
 
