@@ -29,7 +29,7 @@ export const sequenceOrder = (index: number) => index as EvaluationPriority;
  * answers on stories260K had other requests' tokens in them; in sequence-id order, and with
  * prompt chunks alone (a chunk's output comes from a later pass than single rows'), the outputs
  * are always in batch order, nothing is reordered, and 0 of 96 differ from the answer alone.
- * Ordered rows also run in one pass instead of several.
+ * Ordered rows also run in one pass instead of several, when their sequence ids are consecutive.
  */
 export function createBatchingStrategy(stats: DecodeStats): CustomBatchingPrioritizationStrategy {
   let promptTurn = false;
