@@ -27,7 +27,6 @@ const runs = Number(options.runs ?? 5);
 const modelNames = (options.models ?? 'stories,rand100m').split(',');
 /** Tokens per request: fewer on the random model, which MLX's CPU backend runs at ~10 tokens/s in float32. */
 let maxTokens = 200;
-const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
 
 // ---- peers and models (each step is cached and returns at once the second time) ----
 
