@@ -1,6 +1,6 @@
 // GGUF decode speed and time to first token as the context grows, with llama.cpp's flash
-// attention on and off (provider-gguf turns it off on the CPU by default; gguf-load.ts says
-// why), for attention heads of 8 (stories260K), 96 and 128 (random Q8_0 Llamas made here and
+// attention on and off (provider-gguf turns it off on the CPU for narrow heads; core's
+// cpuFlashAttention says why), for attention heads of 8 (stories260K), 96 and 128 (random Q8_0 Llamas made here and
 // cached, bench/random-models.mjs); the two settings take turns, twice each. Run after `pnpm build`:
 //   node bench/gguf-context-bench.mjs
 import { createTestModel } from '../packages/core/dist/testing/index.js';

@@ -2,18 +2,15 @@
 // machine, or do their thread pools fight over the cores? Prints each model's single-stream
 // tokens/s alone and together, for two GGUF models (node-llama-cpp's shared thread budget) and
 // for a GGUF and an MLX model (OpenBLAS's threads beside llama.cpp's). Uses the random ~78M
-// Llama bench/peers.mjs generates (Q8_0 GGUF and float32 MLX of the same weights).
-// Run after `pnpm build:native && pnpm build` and `node bench/peers.mjs` once: node bench/multi-model.mjs
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// Llama of bench/random-models.mjs (Q8_0 GGUF and float32 MLX of the same weights, made once).
+// Run after `pnpm build:native && pnpm build`: node bench/multi-model.mjs
 import { createTestModel } from '../packages/core/dist/testing/index.js';
 import ggufProvider from '../packages/provider-gguf/dist/index.js';
 import mlxProvider from '../packages/provider-mlx/dist/index.js';
+import { randomModel } from './random-models.mjs';
 
-const dir = path.join(process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook'), 'bench-models', 'rand100m-768x12');
-if (!existsSync(path.join(dir, 'model-q8_0.gguf'))) throw new Error(`${dir} has no model-q8_0.gguf: run node bench/peers.mjs --models=rand100m once`);
-const gguf = (id) => createTestModel(ggufProvider, { model_path: path.join(dir, 'model-q8_0.gguf'), stop_on_bos: false }, { id, baseDir: dir });
+const { gguf: ggufFile, folder: dir } = await randomModel('rand100m');
+const gguf = (id) => createTestModel(ggufProvider, { model_path: ggufFile, stop_on_bos: false }, { id, baseDir: dir });
 const mlx = (id) => createTestModel(mlxProvider, { model_path: dir, stop_on_bos: false, parallel: 1 }, { id, baseDir: dir });
 
 async function rate(model, tokens) {

@@ -185,7 +185,7 @@ async function inProcess(gguf, threads) {
   const { getLlama, LlamaCompletion, LlamaLogLevel } = await import(path.join(root, 'packages/provider-gguf/node_modules/node-llama-cpp/dist/index.js'));
   const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: gguf });
-  // Flash attention as provider-gguf sets it: off on the CPU.
+  // Flash attention as provider-gguf sets it on the CPU for these models (heads narrower than 128): off.
   const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores, ...(llama.gpu === false ? { flashAttention: false } : {}) });
   const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
   const result = await measure(async (prompt, seed) => {

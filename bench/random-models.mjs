@@ -12,9 +12,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
 
 export const randomShapes = {
-  /** ~113M parameters, attention heads of 96. */
+  /** ~78M parameters, attention heads of 96. */
   rand100m: { dir: 'rand100m-768x12', hidden: 768, layers: 12 },
-  /** ~190M parameters, attention heads of 128 (as most 3B-8B models have). */
+  /** ~176M parameters, attention heads of 128 (as most 3B-8B models have). */
   hd128: { dir: 'rand-hd128-2048x4', hidden: 2048, layers: 4, heads: 16, kvHeads: 4 },
 };
 

@@ -3,6 +3,7 @@ import {
   assertCanChat,
   assertGgufFile,
   BaseProvider,
+  cpuFlashAttention,
   errorCodes,
   HeylookError,
   readGgufHeader,
@@ -155,11 +156,10 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     push('--n-gpu-layers', c.n_gpu_layers === -1 ? 'all' : c.n_gpu_layers);
     if (!c.use_mmap) args.push('--no-mmap');
     if (c.use_mlock) args.push('--mlock');
-    // As provider-gguf decides (its gguf-load.ts says why): off on the CPU for heads narrower
-    // than 128; with a GPU, or a binary heylook did not build, llama-server's own default (auto).
+    // On the CPU-only binary heylook built, core's rule (cpuFlashAttention); with a GPU, or a
+    // binary heylook did not build, llama-server's own default (auto).
     const cpuOnly = binary.backend === 'cpu' && !c.rpc?.length;
-    const narrowHeads = cpuOnly && attentionHeadWidth(await readGgufHeader(modelPath)) < 128;
-    const flashAttention = c.flash_attention ?? (narrowHeads ? false : undefined);
+    const flashAttention = c.flash_attention ?? (cpuOnly ? cpuFlashAttention(attentionHeadWidth(await readGgufHeader(modelPath))) : undefined);
     if (flashAttention !== undefined) args.push('--flash-attn', flashAttention ? 'on' : 'off');
     push('--chat-template', c.chat_format);
     if (c.chat_format_template) args.push('--chat-template-file', this.#resolve(c.chat_format_template));

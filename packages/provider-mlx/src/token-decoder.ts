@@ -29,9 +29,10 @@ export interface TokenDecoder {
 export const PREFILL_CHUNK = 256;
 
 /**
- * The prompt alone (in pieces of PREFILL_CHUNK tokens), then decode steps batched with other requests', several per native call
- * once the first tokens are out (`DecodeChunkSize`); a chunk ends early at a `stops` id. Under
- * a `constraint` every step samples among the tokens its grammar allows next, so one per call.
+ * The prompt alone (in pieces of PREFILL_CHUNK tokens), then decode steps batched with other
+ * requests', several per native call once the first tokens are out (`DecodeChunkSize`); a chunk
+ * ends early at a `stops` id. Under a `constraint` every step samples among the tokens its
+ * grammar allows next, so one per call.
  */
 export class StepDecoder implements TokenDecoder {
   evaluated: number[] = [];

@@ -264,7 +264,6 @@ mx::array LlamaModel::finish_block(const Layer& layer, const mx::array& x, const
   return mx::add(residual, mlp);
 }
 
-/** Ministral 3's per-position query scale for positions offset..offset+length-1, as [1, 1, length, 1] (none when off). */
 std::optional<mx::array> query_scale(const ModelConfig& config, int offset, int length) {
   if (config.query_scale_beta == 0.0f) return std::nullopt;
   std::vector<float> scales(length);
@@ -273,6 +272,11 @@ std::optional<mx::array> query_scale(const ModelConfig& config, int offset, int 
     scales[index] = 1.0f + config.query_scale_beta * std::log(1.0f + turns);
   }
   return mx::array(scales.data(), {1, 1, length, 1}, mx::float32);
+}
+
+mx::array last_tokens(const mx::array& array, int count) {
+  const int total = array.shape(2);
+  return mx::slice(array, {0, 0, total - count, 0}, {array.shape(0), array.shape(1), total, array.shape(3)});
 }
 
 float attention_scale(const ModelConfig& config) {
@@ -307,9 +311,7 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache, const std:
         attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", *mask);
       } else if (layer.sliding && window > 0 && total > window && length == 1) {
         // One new token: it sees the `window` most recent keys, itself included.
-        keys = mx::slice(keys, {0, 0, total - window, 0}, {1, keys.shape(1), total, head_dim});
-        values = mx::slice(values, {0, 0, total - window, 0}, {1, values.shape(1), total, head_dim});
-        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "");
+        attention = mx::fast::scaled_dot_product_attention(q, last_tokens(keys, window), last_tokens(values, window), scale, "");
       } else if (layer.sliding && window > 0 && total > window) {
         // Query i (at key index total - length + i) sees key j when 0 <= (i's index) - j < window.
         mx::array query_at = mx::reshape(mx::arange(total - length, total, mx::int32), {length, 1});

@@ -112,5 +112,7 @@ class LlamaModel {
 std::optional<mx::array> query_scale(const ModelConfig& config, int offset, int length);
 /** The attention's score scale: the config's, else 1/sqrt(head_dim). */
 float attention_scale(const ModelConfig& config);
+/** The last `count` tokens of a [1, kv_heads, tokens, head_dim] cache array (a sliding window's keys). */
+mx::array last_tokens(const mx::array& array, int count);
 
 }  // namespace heylook

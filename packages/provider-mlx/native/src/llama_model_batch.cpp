@@ -6,7 +6,6 @@ namespace heylook {
 mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<KvCache*>& caches) const {
   const int batch = tokens.shape(0);
   const int heads = config_.num_attention_heads;
-  const int kv_heads = config_.num_key_value_heads;
   const int head_dim = config_.head_dim;
   const int window = config_.sliding_window;
   const float scale = attention_scale(config_);
@@ -46,8 +45,8 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
       auto [row_keys, row_values] = caches[b]->update(static_cast<int>(index), row(k, b), row(v, b));
       const int total = row_keys.shape(2);
       if (layer.sliding && window > 0 && total > window) {
-        row_keys = mx::slice(row_keys, {0, 0, total - window, 0}, {1, kv_heads, total, head_dim});
-        row_values = mx::slice(row_values, {0, 0, total - window, 0}, {1, kv_heads, total, head_dim});
+        row_keys = last_tokens(row_keys, window);
+        row_values = last_tokens(row_values, window);
       }
       cached.emplace_back(row_keys, row_values);
       longest = std::max(longest, cached.back().first.shape(2));
