@@ -1,6 +1,6 @@
 import { PartStream, StopMatcher, type GenerateCallOptions, type PrefixSlotPool, type StreamPart } from '@heylook/core';
 import type { EvaluationPriority, LlamaContextSequence, Token } from 'node-llama-cpp';
-import { sequenceOrder } from './batching-strategy.js';
+import { sequenceOrder, type DecodeBatching } from './batching-strategy.js';
 import { toolCallId } from './chat-history.js';
 import { finishReason, type StopReason } from './gguf-sampling.js';
 
@@ -28,6 +28,8 @@ export interface GenerationStreamOptions {
   pool: PrefixSlotPool<LlamaContextSequence>;
   /** The context's sequences, in sequence-id order. */
   sequences: readonly LlamaContextSequence[];
+  /** The context's batching strategy, told while the sequence generates. */
+  batching: DecodeBatching;
   promptTokens: readonly Token[];
   /** Reuse what the sequence already holds (the config's prompt_cache). */
   reusePrefix: boolean;
@@ -65,9 +67,10 @@ export async function* streamGeneration(generate: Generate, options: GenerationS
     if (!id) toolIds.set(index, (id = toolCallId(index)));
     return id;
   };
+  const evaluationPriority = sequenceOrder(options.sequences.indexOf(lease.slot));
   const hooks: GenerationHooks = {
     signal,
-    evaluationPriority: sequenceOrder(options.sequences.indexOf(lease.slot)),
+    evaluationPriority,
     onText: (text) => {
       const safe = stops.push(text);
       if (safe) stream.push({ type: 'text-delta', text: safe });
@@ -87,7 +90,12 @@ export async function* streamGeneration(generate: Generate, options: GenerationS
       await lease.slot.clearHistory();
       cachedTokens = 0;
     }
-    return generate(lease.slot, hooks);
+    const done = options.batching.generating(evaluationPriority);
+    try {
+      return await generate(lease.slot, hooks);
+    } finally {
+      done();
+    }
   })().then(
     (result) => {
       const held = stops.flush();

@@ -38,7 +38,7 @@ import { toChatFunctions, toChatHistory } from './chat-history.js';
 import { forcedToolGrammar, parseForcedToolOutput, withToolInstruction } from './forced-tools.js';
 import type { GgufConfig } from './gguf-config.js';
 import { assertGgufFile, describeHeader, resolveModelPath, withConfiguredTemplate } from './gguf-file.js';
-import { createBatchingStrategy, type DecodeStats } from './batching-strategy.js';
+import { DecodeBatching, type DecodeStats } from './batching-strategy.js';
 import { streamGeneration, type Generate } from './generation-stream.js';
 import { chatWrapperFor, flashAttentionFor, loadLlamaModel } from './gguf-load.js';
 import { isConstrained, requestedMaxTokens, samplingOptions, stopStrings, type StopReason } from './gguf-sampling.js';
@@ -64,7 +64,7 @@ interface Loaded {
   embedder: GgufEmbedder;
   threads: number;
   fileSize: number;
-  decodeStats: DecodeStats;
+  batching: DecodeBatching;
 }
 
 /** A GGUF model loaded in llama.cpp: one context, `parallel` sequences decoded in one batch. */
@@ -96,7 +96,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
 
   /** Decode batches run and rows decoded in them since load (rows / batches = mean batch size); a copy. */
   decodeStats(): DecodeStats {
-    return { ...this.#requireLoaded().decodeStats };
+    return { ...this.#requireLoaded().batching.stats };
   }
 
   get modelPath(): string {
@@ -114,14 +114,14 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     const disposeAll: (() => Promise<void>)[] = [() => model.dispose()];
     try {
       const contextSize = this.config.n_ctx ?? Math.min(model.trainContextSize, 4096);
-      const decodeStats: DecodeStats = { batches: 0, rows: 0 };
+      const batching = new DecodeBatching();
       const contextOptions = {
         contextSize,
         sequences: this.config.parallel,
         threads,
         batchSize: this.config.n_batch,
         flashAttention: flashAttentionFor(llama, this.config, model),
-        batching: { itemPrioritizationStrategy: createBatchingStrategy(decodeStats) },
+        batching: { itemPrioritizationStrategy: batching.strategy },
         createSignal: signal,
       };
       let draft: Loaded['draft'];
@@ -131,7 +131,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         const draftModel = await loadLlamaModel(llama, this.config, draftPath, signal, () => undefined);
         disposeAll.unshift(() => draftModel.dispose());
         // Its own strategy: turns and counts are per context.
-        const draftBatching = { itemPrioritizationStrategy: createBatchingStrategy({ batches: 0, rows: 0 }) };
+        const draftBatching = { itemPrioritizationStrategy: new DecodeBatching().strategy };
         draft = { model: draftModel, context: await draftModel.createContext({ ...contextOptions, batching: draftBatching }) };
       }
       const context = await model.createContext(contextOptions);
@@ -151,7 +151,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
       const embedder = new GgufEmbedder(model, context, threads);
       setThreadBudget(llama, this, threads);
-      this.#loaded = { llama, model, context, sequences, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, decodeStats, ...(draft ? { draft } : {}) };
+      this.#loaded = { llama, model, context, sequences, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, batching, ...(draft ? { draft } : {}) };
       if (this.config.embedding) await embedder.prepare();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
         contextSize: context.contextSize,
@@ -362,6 +362,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     return streamGeneration(generate, {
       pool: loaded.pool,
       sequences: loaded.sequences,
+      batching: loaded.batching,
       promptTokens,
       reusePrefix: this.config.prompt_cache,
       requestedMaxTokens: requestedMaxTokens(this.config, request),

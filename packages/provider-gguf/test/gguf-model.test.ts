@@ -125,8 +125,10 @@ describe('gguf concurrency and cancellation', () => {
         });
       }
       expect(wrong).toEqual([]);
+      // All 8 in one step, not two cohorts decoding in turns: 7.7 rows per step, 4.0 without
+      // the strategy's wait for the rows of the step before.
       const after = wide.decodeStats();
-      expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(3);
+      expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(6.5);
     } finally {
       await wide.unload();
     }
