@@ -151,7 +151,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
       const embedder = new GgufEmbedder(model, context, threads);
       setThreadBudget(llama, this, threads);
-      this.#loaded = { llama, model, context, sequences, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens), chatWrapper, embedder, threads, fileSize, batching, ...(draft ? { draft } : {}) };
+      this.#loaded = { llama, model, context, sequences, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens, { adjacent: true }), chatWrapper, embedder, threads, fileSize, batching, ...(draft ? { draft } : {}) };
       if (this.config.embedding) await embedder.prepare();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
         contextSize: context.contextSize,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../errors/heylook-error.js';
-import { PrefixSlotPool } from './prefix-slot-pool.js';
+import { adjacentSlackTokens, PrefixSlotPool } from './prefix-slot-pool.js';
 
 const pool = () => {
   const slots = [{ tokens: [1, 2, 3, 4] }, { tokens: [1, 9] }];
@@ -36,5 +36,31 @@ describe('PrefixSlotPool', () => {
     second.release();
     await Promise.all([a, b]);
     expect(order).toEqual(['a', 'b']);
+  });
+
+  it('with adjacent, keeps busy slots side by side where least recently used would scatter them', async () => {
+    const taken = async (pool: PrefixSlotPool<{ tokens: number[] }>, slots: { tokens: number[] }[]) => {
+      const all = await Promise.all(slots.map(() => pool.take([1, 2, 3])));
+      for (const index of [0, 2, 4, 1, 3, 5]) all.find((lease) => lease.slot === slots[index])!.release();
+      const leases = [await pool.take([1, 2, 3, 4]), await pool.take([1, 2, 3, 5]), await pool.take([1, 2, 3, 6])];
+      return leases.map((lease) => slots.indexOf(lease.slot));
+    };
+    const slots = () => Array.from({ length: 6 }, () => ({ tokens: [1, 2, 3] }));
+    const plain = slots();
+    expect(await taken(new PrefixSlotPool(plain, (slot) => slot.tokens), plain)).toEqual([0, 2, 4]);
+    const adjacent = slots();
+    expect(await taken(new PrefixSlotPool(adjacent, (slot) => slot.tokens, { adjacent: true }), adjacent)).toEqual([0, 1, 2]);
+  });
+
+  it('with adjacent, still takes a slot holding a much longer prefix than the neighbours', async () => {
+    const prompt = Array.from({ length: 100 }, (_, index) => index);
+    const pick = async (farPrefix: number) => {
+      const slots = [{ tokens: [7] }, { tokens: prompt.slice(0, 10) }, { tokens: [7] }, { tokens: prompt.slice(0, farPrefix) }];
+      const pool = new PrefixSlotPool(slots, (slot) => slot.tokens, { adjacent: true });
+      await pool.take([7]); // slot 0 busy: slot 1 is its neighbour
+      return slots.indexOf((await pool.take(prompt)).slot);
+    };
+    expect(await pick(10 + adjacentSlackTokens)).toBe(1);
+    expect(await pick(11 + adjacentSlackTokens)).toBe(3);
   });
 });
