@@ -72,7 +72,7 @@ export class DecodeBatching {
       this.#lastRows = [];
       return [{ item: prompt, processAmount: Math.min(prompt.tokens.length, size) }];
     }
-    if (this.#waitForLastRows(rows.map((item) => item.evaluationPriority))) return [];
+    if (this.#waitForLastRows(items.map((item) => item.evaluationPriority))) return [];
     this.#promptTurn = true;
     const batch = rows.sort((a, b) => a.evaluationPriority - b.evaluationPriority).slice(0, size);
     this.#lastRows = batch.map((item) => item.evaluationPriority);
@@ -82,7 +82,7 @@ export class DecodeBatching {
     return batch.map((item) => ({ item, processAmount: 1 }));
   };
 
-  /** Whether to hold the step for a sequence of the step before that still generates. */
+  /** Whether to hold the step for a sequence of the step before that still generates and has queued nothing. */
   #waitForLastRows(queued: number[]): boolean {
     const missing = this.#lastRows.some((order) => this.#generating.has(order) && !queued.includes(order));
     const now = performance.now();
