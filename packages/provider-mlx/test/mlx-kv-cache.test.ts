@@ -6,7 +6,7 @@ import { createTestModel } from '@heylook/core/testing';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script shared with bench/, without type declarations
 import { makeRandomModel } from '../../../bench/make-random-model.mjs';
-import { mlxProvider } from '../src/index.js';
+import { type MlxModel, mlxProvider } from '../src/index.js';
 import { mlxLm, ours, randomTokens, type Decoded } from './support/mlx-lm-reference.js';
 
 
@@ -66,6 +66,27 @@ describe('mlx KV caches', () => {
       // starts over (mlx-model.ts) and gives the same text; reusing them made it differ.
       const again = await collectStream(model.complete!({ prompt: 'Once upon a time', maxTokens: 300, temperature: 0 }));
       expect(again.text).toBe(first.text);
+    } finally {
+      await model.unload();
+    }
+  });
+
+  it('concurrent requests on a quantized cache decode together, each what it decodes alone', async () => {
+    // A batched decode step attends over each quantized cache as stored, row by row (llama_model_batch.cpp).
+    const dir = await mkdtemp(path.join(tmpdir(), 'heylook-kv-'));
+    await makeRandomModel(dir, 'llama', { seed: 5, shape: { headDim: 64 } });
+    const model = createTestModel(mlxProvider, { model_path: dir, stop_on_bos: false, parallel: 4, kv_bits: 8, kv_group_size: 64, quantized_kv_start: 0 }, { id: 'kv' }) as MlxModel;
+    await model.load();
+    try {
+      const prompts = ['Once upon a time', 'The little dog', 'Tom had a big red ball', 'One day'];
+      const answer = async (prompt: string) => (await collectStream(model.complete({ prompt, maxTokens: 60, temperature: 0 }))).text;
+      const alone: string[] = [];
+      for (const prompt of prompts) alone.push(await answer(prompt));
+      expect(new Set(alone).size).toBe(prompts.length);
+      const before = model.decodeStats();
+      expect(await Promise.all(prompts.map(answer))).toEqual(alone);
+      const after = model.decodeStats();
+      expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(2);
     } finally {
       await model.unload();
     }

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "llama_model.h"
 
 // LlamaModel's batched decode step: one token for each of several sequences, each with its own cache.
@@ -38,10 +40,19 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
     q = rope(layer, q, offsets);
     k = rope(layer, k, offsets);
     if (query_scales) q = mx::multiply(q, mx::astype(*query_scales, q.dtype()));
-    // Each row has its own cache.
+    // Each row has its own cache. A quantized one is attended as it is stored, row by row, as
+    // in a single decode step: padding it into the batch would dequantize its whole cache per
+    // layer per step.
     std::vector<std::pair<mx::array, mx::array>> cached;
+    std::vector<std::optional<mx::array>> quantized_rows(batch);
     int longest = 0;
     for (int b = 0; b < batch; ++b) {
+      if (caches[b]->quantized() && !layer.sliding) {
+        auto [keys, values] = caches[b]->update_quantized(static_cast<int>(index), row(k, b), row(v, b));
+        quantized_rows[b] = quantized_attention(row(q, b), keys, values, scale, caches[b]->options());
+        cached.emplace_back(mx::array(0.0f), mx::array(0.0f));  // keeps cached[b] row b; not read
+        continue;
+      }
       auto [row_keys, row_values] = caches[b]->update(static_cast<int>(index), row(k, b), row(v, b));
       const int total = row_keys.shape(2);
       if (layer.sliding && window > 0 && total > window) {
@@ -51,12 +62,15 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
       cached.emplace_back(row_keys, row_values);
       longest = std::max(longest, cached.back().first.shape(2));
     }
+    const bool row_by_row = longest > kPaddedAttentionLimit || std::any_of(quantized_rows.begin(), quantized_rows.end(), [](const auto& row) { return row.has_value(); });
     mx::array attention = mx::array(0.0f);
-    if (longest > kPaddedAttentionLimit) {
+    if (row_by_row) {
       // Long caches: each row attends over its own cache where it lies. Padding them to one
       // batch would copy every row's whole cache per layer per step.
       std::vector<mx::array> rows;
-      for (int b = 0; b < batch; ++b) rows.push_back(mx::fast::scaled_dot_product_attention(row(q, b), cached[b].first, cached[b].second, scale, ""));
+      for (int b = 0; b < batch; ++b) {
+        rows.push_back(quantized_rows[b] ? *quantized_rows[b] : mx::fast::scaled_dot_product_attention(row(q, b), cached[b].first, cached[b].second, scale, ""));
+      }
       attention = mx::concatenate(rows, 0);
     } else {
       attention = padded_attention(q, cached, longest, scale, mask, mask_pads);
