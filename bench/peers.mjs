@@ -10,7 +10,8 @@
 // random model (cached).
 // Every server runs with its default settings except the model file (stories260K: 1 thread for
 // all, as heylook picks for a model that small). llama-server runs a second time with flash
-// attention off, which is heylook's default on the CPU (its own default is on).
+// attention off, which is heylook's default on the CPU (its own default is on). All servers are
+// up at once and measured in turns, so the machine's drift over the minutes moves them alike.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -143,41 +144,47 @@ const stats = (values) => {
 };
 
 /**
+ * Every server's figures, taken in turns: each round gives every server one run before any
+ * gets the next, so a machine that speeds up or slows down over the minutes (this shared VM
+ * moved by ±50% between runs minutes apart) moves them all alike, and the ratios hold.
  * Single stream: decode tokens/s after the first token, and TTFT of a ~200-token prompt no
- * cache holds (each run's prompt starts differently). Then aggregate tokens/s of 4 and 8
+ * cache holds (each round's prompt starts differently). Then aggregate tokens/s of 4 and 8
  * concurrent streams on short prompts, wall clock from first request to last byte.
  */
-async function measure(generate, { concurrent = true } = {}) {
-  await generate('Warm up', 0);
-  let failures = 0;
-  const single = [];
-  const ttft = [];
+async function measureInTurns(servers) {
+  const results = new Map(servers.map(({ name }) => [name, { single: [], ttft: [], aggregate: { 4: [], 8: [] }, failures: 0 }]));
+  for (const { generate } of servers) await generate('Warm up', 0);
   for (let run = 0; run < runs; run++) {
-    const result = await generate(longPrompt(run + Date.now() % 1000), run + 1);
-    if (result.failed) {
-      failures++;
-      continue;
-    }
-    // A sampled answer can end at its first token (an end token at temperature 0.8): no decode rate to take.
-    if (result.ttft === undefined || result.tokens < 2) continue;
-    single.push((result.tokens - 1) / ((result.ms - result.ttft) / 1000));
-    ttft.push(result.ttft);
-  }
-  const aggregate = {};
-  for (const streams of concurrent ? [4, 8] : []) {
-    const rates = [];
-    for (let run = 0; run < Math.max(3, Math.ceil(runs / 2)); run++) {
-      const started = performance.now();
-      const results = await Promise.all(Array.from({ length: streams }, (_, i) => generate(shortPrompts[i], run * 10 + i + 1)));
-      if (results.some((result) => result.failed)) {
-        failures++;
-        continue;
+    const prompt = longPrompt(run + (Date.now() % 1000));
+    for (const { name, generate } of servers) {
+      const result = await generate(prompt, run + 1);
+      const figures = results.get(name);
+      if (result.failed) figures.failures++;
+      // A sampled answer can end at its first token (an end token at temperature 0.8): no decode rate to take.
+      else if (result.ttft !== undefined && result.tokens >= 2) {
+        figures.single.push((result.tokens - 1) / ((result.ms - result.ttft) / 1000));
+        figures.ttft.push(result.ttft);
       }
-      rates.push(results.reduce((sum, result) => sum + result.tokens, 0) / ((performance.now() - started) / 1000));
     }
-    aggregate[streams] = stats(rates);
   }
-  return { single: stats(single), ttft: stats(ttft), aggregate, failures };
+  for (const streams of [4, 8]) {
+    for (let run = 0; run < Math.max(3, Math.ceil(runs / 2)); run++) {
+      for (const { name, generate, concurrent = true } of servers) {
+        if (!concurrent) continue;
+        const started = performance.now();
+        const waves = await Promise.all(Array.from({ length: streams }, (_, i) => generate(shortPrompts[i], run * 10 + i + 1)));
+        const figures = results.get(name);
+        if (waves.some((result) => result.failed)) figures.failures++;
+        else figures.aggregate[streams].push(waves.reduce((sum, result) => sum + result.tokens, 0) / ((performance.now() - started) / 1000));
+      }
+    }
+  }
+  return Object.fromEntries(
+    [...results].map(([name, figures]) => [
+      name,
+      { single: stats(figures.single), ttft: stats(figures.ttft), aggregate: { 4: stats(figures.aggregate[4]), 8: stats(figures.aggregate[8]) }, failures: figures.failures },
+    ]),
+  );
 }
 
 /** node-llama-cpp itself, in this process, as heylook's gguf provider sets it up: the floor of our server overhead. */
@@ -188,7 +195,7 @@ async function inProcess(gguf, threads) {
   // Flash attention as provider-gguf sets it on the CPU for these models (heads narrower than 128): off.
   const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores, ...(llama.gpu === false ? { flashAttention: false } : {}) });
   const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
-  const result = await measure(async (prompt, seed) => {
+  const generate = async (prompt, seed) => {
     const started = performance.now();
     let ttft;
     let tokens = 0;
@@ -202,12 +209,17 @@ async function inProcess(gguf, threads) {
       },
     });
     return { ms: performance.now() - started, ttft, tokens };
-  }, { concurrent: false });
-  const binding = llama.buildType === 'localBuild' ? 'built here (heylook gguf build)' : 'prebuilt';
-  await context.dispose();
-  await model.dispose();
-  await llama.dispose();
-  return { result, binding, threads: threads ?? llama.cpuMathCores };
+  };
+  return {
+    generate,
+    binding: llama.buildType === 'localBuild' ? 'built here (heylook gguf build)' : 'prebuilt',
+    threads: threads ?? llama.cpuMathCores,
+    async stop() {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
 }
 
 // ---- the run ----
@@ -229,7 +241,6 @@ for (const name of modelNames) {
       '',
     ].join('\n'),
   );
-  const rows = [];
   const viaHttp = (server, id) => async (prompt, seed) => {
     const result = await complete(server.base, id, prompt, seed);
     // What the server said last, to tell a crash from a refused request.
@@ -237,35 +248,31 @@ for (const name of modelNames) {
     return result;
   };
 
+  // All up at once (idle ones take no CPU), measured in turns.
   const local = await inProcess(model.gguf, model.threads);
-  let server = await startServer('heylook', process.execPath, (port) => [path.join(root, 'packages/cli/dist/bin.js'), 'serve', '--config', path.join(dir, 'models.yaml'), '--port', String(port), '--log-level', 'warn'], '/health');
-  rows.push(['heylook gguf', await measure(viaHttp(server, 'm-gguf'))]);
-  rows.push(['heylook mlx', await measure(viaHttp(server, 'm-mlx'))]);
-  rows.push(['heylook → llama-server', await measure(viaHttp(server, 'm-ls'))]);
-  await server.stop();
-  rows.push(['node-llama-cpp in process', local.result]);
-
+  const heylook = await startServer('heylook', process.execPath, (port) => [path.join(root, 'packages/cli/dist/bin.js'), 'serve', '--config', path.join(dir, 'models.yaml'), '--port', String(port), '--log-level', 'warn'], '/health');
   const llamaArgs = (port) => ['-m', model.gguf, '-c', String(4096 * 8), '-np', '8', ...(model.threads ? ['-t', String(model.threads)] : []), '--port', String(port), '--no-webui'];
-  server = await startServer('llama-server', llamaServer.llamaServerPath, llamaArgs, '/health');
-  rows.push(['llama-server', await measure(viaHttp(server, 'm'))]);
-  const llamaThreads = /n_threads = (\d+)/.exec(server.head())?.[1] ?? '?';
-  await server.stop();
+  const llamaServerDefault = await startServer('llama-server', llamaServer.llamaServerPath, llamaArgs, '/health');
   // llama-server's default is flash attention on (auto); heylook turns it off on the CPU.
-  server = await startServer('llama-server -fa off', llamaServer.llamaServerPath, (port) => [...llamaArgs(port), '-fa', 'off'], '/health');
-  rows.push(['llama-server -fa off', await measure(viaHttp(server, 'm'))]);
-  await server.stop();
-
+  const llamaServerNoFa = await startServer('llama-server -fa off', llamaServer.llamaServerPath, (port) => [...llamaArgs(port), '-fa', 'off'], '/health');
   // Its server answers one request at a time; flash attention is off by default there.
   const pythonThreads = String(model.threads ?? os.cpus().length);
-  server = await startServer('llama-cpp-python', llamaCppPython, (port) => ['-m', 'llama_cpp.server', '--model', model.gguf, '--n_ctx', '4096', '--n_threads', pythonThreads, '--n_threads_batch', pythonThreads, '--port', String(port)], '/v1/models');
-  rows.push(['llama-cpp-python server', await measure(viaHttp(server, 'm'))]);
-  await server.stop();
-
-  server = await startServer('mlx_lm.server', 'python3', (port) => ['-m', 'mlx_lm', 'server', '--model', model.folder, '--port', String(port)], '/v1/models', { PYTHONPATH: mlxLmPath });
-  rows.push(['mlx_lm.server', await measure(viaHttp(server, model.folder))]);
-  await server.stop();
-
-  tables.push({ name, maxTokens, rows: Object.fromEntries(rows), threads: `heylook gguf and node-llama-cpp ${local.threads}, llama-server ${llamaThreads}`, binding: local.binding });
+  const python = await startServer('llama-cpp-python', llamaCppPython, (port) => ['-m', 'llama_cpp.server', '--model', model.gguf, '--n_ctx', '4096', '--n_threads', pythonThreads, '--n_threads_batch', pythonThreads, '--port', String(port)], '/v1/models');
+  const mlxLm = await startServer('mlx_lm.server', 'python3', (port) => ['-m', 'mlx_lm', 'server', '--model', model.folder, '--port', String(port)], '/v1/models', { PYTHONPATH: mlxLmPath });
+  const rows = await measureInTurns([
+    { name: 'heylook gguf', generate: viaHttp(heylook, 'm-gguf') },
+    { name: 'heylook mlx', generate: viaHttp(heylook, 'm-mlx') },
+    { name: 'heylook → llama-server', generate: viaHttp(heylook, 'm-ls') },
+    { name: 'node-llama-cpp in process', generate: local.generate, concurrent: false },
+    { name: 'llama-server', generate: viaHttp(llamaServerDefault, 'm') },
+    { name: 'llama-server -fa off', generate: viaHttp(llamaServerNoFa, 'm') },
+    { name: 'llama-cpp-python server', generate: viaHttp(python, 'm') },
+    { name: 'mlx_lm.server', generate: viaHttp(mlxLm, model.folder) },
+  ]);
+  const llamaThreads = /n_threads = (\d+)/.exec(llamaServerDefault.head())?.[1] ?? '?';
+  for (const server of [heylook, llamaServerDefault, llamaServerNoFa, python, mlxLm]) await server.stop();
+  await local.stop();
+  tables.push({ name, maxTokens, rows, threads: `heylook gguf and node-llama-cpp ${local.threads}, llama-server ${llamaThreads}`, binding: local.binding });
 }
 
 // ---- report ----
@@ -282,7 +289,7 @@ const lines = [
   `Written by \`node bench/peers.mjs --runs=${runs} --models=${modelNames.join(',')}\` on ${new Date().toISOString()}.`,
   `Machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
   `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}); llama-cpp-python ${llamaCppPythonVersion} (built here from PyPI's source, its own vendored llama.cpp, threads as llama-server), ${mlxVersion}; heylook mlx's BLAS: ${blas.library}, ${blas.threads} threads (mlx_lm: the wheel's reference BLAS).`,
-  `Each figure: median [min–max]; single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
+  `Each figure: median [min–max], every server measured in turns (one run each per round, all servers up at once); single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
   '',
 ];
 for (const { name, maxTokens, rows, threads } of tables) {
