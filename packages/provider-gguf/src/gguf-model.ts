@@ -121,7 +121,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         threads,
         batchSize: this.config.n_batch,
         flashAttention: flashAttentionFor(llama, this.config, model),
-        batching: { itemPrioritizationStrategy: batching.strategy },
+        batching: { itemPrioritizationStrategy: batching.strategy, dispatchSchedule: batching.dispatchSchedule },
         createSignal: signal,
       };
       let draft: Loaded['draft'];
