@@ -13,7 +13,7 @@
 // attention off, which is heylook's default on the CPU (its own default is on). All servers are
 // up at once and measured in turns, so the machine's drift over the minutes moves them alike.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,6 +143,29 @@ const stats = (values) => {
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted.at(-1) };
 };
 
+/** CPU time used and elapsed, from /proc/stat (Linux), in clock ticks. */
+function cpuTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3] + fields[4];
+  return { busy: fields.reduce((sum, value) => sum + value, 0) - idle, total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+/**
+ * Waits until the machine is idle (under 10% busy over 200 ms, at most 5 s): a server can go on
+ * working after its last byte (mlx_lm.server, llama.cpp's polling threads), and the next
+ * server's run would pay for it.
+ */
+async function settle() {
+  if (!existsSync('/proc/stat')) return new Promise((resolve) => setTimeout(resolve, 500));
+  const until = performance.now() + 5000;
+  while (performance.now() < until) {
+    const before = cpuTicks();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = cpuTicks();
+    if ((after.busy - before.busy) / Math.max(1, after.total - before.total) < 0.1) return;
+  }
+}
+
 /**
  * Every server's figures, taken in turns: each round gives every server one run before any
  * gets the next, so a machine that speeds up or slows down over the minutes (this shared VM
@@ -157,6 +180,7 @@ async function measureInTurns(servers) {
   for (let run = 0; run < runs; run++) {
     const prompt = longPrompt(run + (Date.now() % 1000));
     for (const { name, generate } of servers) {
+      await settle();
       const result = await generate(prompt, run + 1);
       const figures = results.get(name);
       if (result.failed) figures.failures++;
@@ -171,6 +195,7 @@ async function measureInTurns(servers) {
     for (let run = 0; run < Math.max(3, Math.ceil(runs / 2)); run++) {
       for (const { name, generate, concurrent = true } of servers) {
         if (!concurrent) continue;
+        await settle();
         const started = performance.now();
         const waves = await Promise.all(Array.from({ length: streams }, (_, i) => generate(shortPrompts[i], run * 10 + i + 1)));
         const figures = results.get(name);
