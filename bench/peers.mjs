@@ -314,7 +314,7 @@ const lines = [
   `Written by \`node bench/peers.mjs --runs=${runs} --models=${modelNames.join(',')}\` on ${new Date().toISOString()}.`,
   `Machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
   `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}); llama-cpp-python ${llamaCppPythonVersion} (built here from PyPI's source, its own vendored llama.cpp, threads as llama-server), ${mlxVersion}; heylook mlx's BLAS: ${blas.library}, ${blas.threads} threads (mlx_lm: the wheel's reference BLAS).`,
-  `Each figure: median [min–max], every server measured in turns (one run each per round, all servers up at once); single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
+  `Each figure: median [min–max], every server measured in turns (one run each per round, all servers up at once, each run started on an idle machine); single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
   '',
 ];
 for (const { name, maxTokens, rows, threads } of tables) {
