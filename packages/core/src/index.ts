@@ -13,7 +13,7 @@ export { abortable } from './util/abortable.js';
 export { heylookCacheDir, runCommand, type RunCommandOptions } from './util/run-command.js';
 export { findPackageDir } from './util/package-dir.js';
 export { llamaCppBuildFlags } from './gguf/llama-cpp-build-flags.js';
-export { cpuFlashAttention } from './gguf/flash-attention.js';
+export { attentionHeadWidth, cpuFlashAttention, type AttentionShape } from './gguf/flash-attention.js';
 export { parseByteSize, parseKeepAlive } from './util/duration.js';
 
 export const VERSION: string = '0.1.0';

@@ -95,15 +95,18 @@ export class DecodeBatching {
   /** Whether to hold the step for a sequence of the step before that still generates and has queued nothing. */
   #waitForLastRows(queued: number[]): boolean {
     const missing = this.#lastRows.some((order) => this.#generating.has(order) && !queued.includes(order));
-    const now = performance.now();
-    if (!missing || (this.#waitingSince !== undefined && now - this.#waitingSince >= maxWaitMs)) {
+    if (!missing) {
       this.#waitingSince = undefined;
       return false;
     }
+    const now = performance.now();
     if (this.#waitingSince === undefined) {
       this.#waitingSince = now;
       this.stats.waits++;
+      return true;
     }
-    return true;
+    if (now - this.#waitingSince < maxWaitMs) return true;
+    this.#waitingSince = undefined;
+    return false;
   }
 }

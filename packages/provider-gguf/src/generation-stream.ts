@@ -1,8 +1,9 @@
-import { PartStream, StopMatcher, type GenerateCallOptions, type PrefixSlotPool, type StreamPart } from '@heylook/core';
+import { errorCodes, HeylookError, isHeylookError, PartStream, StopMatcher, type GenerateCallOptions, type PrefixSlotPool, type StreamPart } from '@heylook/core';
 import type { EvaluationPriority, LlamaContextSequence, Token } from 'node-llama-cpp';
 import { sequenceOrder, type DecodeBatching } from './batching-strategy.js';
 import { toolCallId } from './chat-history.js';
 import { finishReason, type StopReason } from './gguf-sampling.js';
+import { messageOf } from './message-of.js';
 
 /** What one generation reports back to the streaming loop. */
 export interface GenerationResult {
@@ -39,7 +40,8 @@ export interface GenerationStreamOptions {
   /** Return prompt and answer tokens in the finish part (raw completions). */
   returnContext: boolean;
   call: GenerateCallOptions;
-  mapError(error: unknown): unknown;
+  /** For the errors generation fails with. */
+  modelId: string;
 }
 
 /**
@@ -120,7 +122,7 @@ export async function* streamGeneration(generate: Generate, options: GenerationS
       });
       stream.end();
     },
-    (error: unknown) => stream.fail(options.mapError(error)),
+    (error: unknown) => stream.fail(generationError(options.modelId, error)),
   );
   try {
     yield* stream;
@@ -129,4 +131,17 @@ export async function* streamGeneration(generate: Generate, options: GenerationS
     await run;
     lease.release();
   }
+}
+
+/** A generation's failure as a coded error: unloaded mid-request, out of context, or the provider's. */
+function generationError(modelId: string, error: unknown): unknown {
+  if (isHeylookError(error)) return error;
+  const message = messageOf(error);
+  if (/disposed/i.test(message)) {
+    return new HeylookError(errorCodes.closed, `Model "${modelId}" was unloaded during the request.`, { cause: error });
+  }
+  if (/context size is too small|too long|exceed/i.test(message)) {
+    return new HeylookError(errorCodes.contextOverflow, `The request does not fit in the context of "${modelId}": ${message}`, { cause: error });
+  }
+  return new HeylookError(errorCodes.providerError, `Generation failed in "${modelId}": ${message}`, { cause: error });
 }

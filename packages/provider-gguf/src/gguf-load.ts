@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { abortError, cpuFlashAttention, errorCodes, HeylookError } from '@heylook/core';
+import { abortError, attentionHeadWidth, cpuFlashAttention, errorCodes, HeylookError } from '@heylook/core';
 import { JinjaTemplateChatWrapper, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { createChatFormat } from './chat-formats.js';
 import type { GgufConfig } from './gguf-config.js';
@@ -10,14 +10,11 @@ import { messageOf } from './message-of.js';
 export function flashAttentionFor(llama: Llama, config: GgufConfig, model: LlamaModel): boolean | undefined {
   if (config.flash_attention !== undefined) return config.flash_attention;
   const cpu = llama.gpu === false || config.n_gpu_layers === 0;
-  return cpu ? cpuFlashAttention(attentionHeadWidth(model)) : undefined;
-}
-
-function attentionHeadWidth(model: LlamaModel): number | undefined {
-  const { attention, embedding_length: width } = model.fileInfo.architectureMetadata;
-  if (attention?.key_length) return attention.key_length;
-  const heads = attention?.head_count;
-  return typeof heads === 'number' && heads > 0 && width ? width / heads : undefined;
+  if (!cpu) return undefined;
+  const { attention, embedding_length: embeddingLength } = model.fileInfo.architectureMetadata;
+  // Some architectures give heads per layer (an array): then only key_length tells the width.
+  const headCount = typeof attention?.head_count === 'number' ? attention.head_count : undefined;
+  return cpuFlashAttention(attentionHeadWidth({ keyLength: attention?.key_length, embeddingLength, headCount }));
 }
 
 /** Loads the weights with the config's GPU and memory settings; a file llama.cpp refuses is a coded error. */

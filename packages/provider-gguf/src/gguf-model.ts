@@ -369,7 +369,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       stopStrings: stops,
       returnContext,
       call: options,
-      mapError: (error) => this.#mapGenerationError(error),
+      modelId: this.modelId,
     });
   }
 
@@ -378,18 +378,6 @@ export class GgufModel extends BaseProvider<GgufConfig> {
     if (request.responseFormat?.type !== 'json') return undefined;
     this.#jsonGrammar ??= loaded.llama.getGrammarFor('json');
     return this.#jsonGrammar;
-  }
-
-  #mapGenerationError(error: unknown): unknown {
-    if (isHeylookError(error)) return error;
-    const message = messageOf(error);
-    if (/disposed/i.test(message)) {
-      return new HeylookError(errorCodes.closed, `Model "${this.modelId}" was unloaded during the request.`, { cause: error });
-    }
-    if (/context size is too small|too long|exceed/i.test(message)) {
-      return new HeylookError(errorCodes.contextOverflow, `The request does not fit in the context of "${this.modelId}": ${message}`, { cause: error });
-    }
-    return new HeylookError(errorCodes.providerError, `Generation failed in "${this.modelId}": ${message}`, { cause: error });
   }
 
   #requireLoaded(): Loaded {

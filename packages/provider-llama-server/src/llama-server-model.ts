@@ -19,7 +19,7 @@ import {
 import { requireLlamaServerBinary, type FoundBinary } from './find-binary.js';
 import type { LlamaServerConfig } from './llama-server-config.js';
 import { chatBody, completionFormat, samplingFields } from './request-body.js';
-import { attentionHeadWidth, templateTakesTools } from './model-facts.js';
+import { headWidthOf, templateTakesTools } from './model-facts.js';
 import { LlamaServerProcess } from './server-process.js';
 import { readSseJson } from './sse.js';
 import { ChatStreamMapper, CompletionStreamMapper } from './stream-mappers.js';
@@ -159,7 +159,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     // On the CPU-only binary heylook built, core's rule (cpuFlashAttention); with a GPU, or a
     // binary heylook did not build, llama-server's own default (auto).
     const cpuOnly = binary.backend === 'cpu' && !c.rpc?.length;
-    const flashAttention = c.flash_attention ?? (cpuOnly ? cpuFlashAttention(attentionHeadWidth(await readGgufHeader(modelPath))) : undefined);
+    const flashAttention = c.flash_attention ?? (cpuOnly ? cpuFlashAttention(headWidthOf(await readGgufHeader(modelPath))) : undefined);
     if (flashAttention !== undefined) args.push('--flash-attn', flashAttention ? 'on' : 'off');
     push('--chat-template', c.chat_format);
     if (c.chat_format_template) args.push('--chat-template-file', this.#resolve(c.chat_format_template));

@@ -3,14 +3,14 @@ import { readGgufHeader } from '@heylook/core';
 import { fixturesDir } from '@heylook/core/testing';
 import { describe, expect, it } from 'vitest';
 import { llamaServerConfigSchema } from './llama-server-config.js';
-import { attentionHeadWidth, describeModel, estimateMemory, kvCacheBytes } from './model-facts.js';
+import { headWidthOf, describeModel, estimateMemory, kvCacheBytes } from './model-facts.js';
 
 const config = (extra: object = {}) => llamaServerConfigSchema.parse({ model_path: 'stories260K.gguf', n_ctx: 512, parallel: 2, ...extra });
 
 describe('model facts from the GGUF header', () => {
   it('sizes the KV cache of stories260K: 2 x 5 layers x 512 x 2 slots x 4 kv heads x (8 + 8) x f16', async () => {
     const header = await readGgufHeader(path.join(fixturesDir, 'stories260K.gguf'));
-    expect(attentionHeadWidth(header)).toBe(8);
+    expect(headWidthOf(header)).toBe(8);
     expect(kvCacheBytes(header, config())).toBe(2 * 5 * 512 * 2 * 4 * 16);
     expect(kvCacheBytes(header, config({ parallel: 4 }))).toBe(2 * kvCacheBytes(header, config()));
   });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
-import { readGgufHeader, type GgufHeader, type ModelInfo } from '@heylook/core';
+import { attentionHeadWidth, readGgufHeader, type GgufHeader, type ModelInfo } from '@heylook/core';
 import type { LlamaServerConfig } from './llama-server-config.js';
 
 /** llama-server's compute buffers and process overhead, roughly, on top of weights and KV cache. */
@@ -22,26 +22,28 @@ export async function estimateMemory(config: LlamaServerConfig, baseDir: string)
 
 /** K and V, f16, for every layer and every token of every slot. */
 export function kvCacheBytes(header: GgufHeader, config: Pick<LlamaServerConfig, 'n_ctx' | 'parallel'>): number {
-  const meta = header.metadata;
-  const arch = String(meta['general.architecture'] ?? 'llama');
-  const key = (name: string) => number(meta[`${arch}.${name}`]);
+  const key = archKey(header);
   const layers = key('block_count') ?? 0;
   const embedding = key('embedding_length') ?? 0;
   const heads = key('attention.head_count') ?? 1;
   const kvHeads = key('attention.head_count_kv') ?? heads;
-  const keyLength = attentionHeadWidth(header);
+  const keyLength = headWidthOf(header) ?? 0;
   const valueLength = key('attention.value_length') ?? embedding / heads;
   // Same default as the provider: n_ctx per slot, else the training context capped at 4096.
   const perSlot = config.n_ctx ?? Math.min(key('context_length') ?? 4096, 4096);
   return 2 * layers * perSlot * config.parallel * kvHeads * (keyLength + valueLength);
 }
 
-/** The width of an attention head (its key length). */
-export function attentionHeadWidth(header: GgufHeader): number {
-  const meta = header.metadata;
-  const arch = String(meta['general.architecture'] ?? 'llama');
-  const key = (name: string) => number(meta[`${arch}.${name}`]);
-  return key('attention.key_length') ?? (key('embedding_length') ?? 0) / (key('attention.head_count') ?? 1);
+/** The width of an attention head (its key length), from the header (core's attentionHeadWidth). */
+export function headWidthOf(header: GgufHeader): number | undefined {
+  const key = archKey(header);
+  return attentionHeadWidth({ keyLength: key('attention.key_length'), embeddingLength: key('embedding_length'), headCount: key('attention.head_count') ?? 1 });
+}
+
+/** A number the header gives under the model's architecture (`llama.block_count`, …). */
+function archKey(header: GgufHeader): (name: string) => number | undefined {
+  const arch = String(header.metadata['general.architecture'] ?? 'llama');
+  return (name) => number(header.metadata[`${arch}.${name}`]);
 }
 
 /**

@@ -1,3 +1,16 @@
+/** An attention layer's shape as a GGUF file gives it (`<arch>.embedding_length`, `<arch>.attention.*`). */
+export interface AttentionShape {
+  keyLength?: number;
+  embeddingLength?: number;
+  headCount?: number;
+}
+
+/** The width of an attention head: its key length, else the embedding width over the heads. */
+export function attentionHeadWidth({ keyLength, embeddingLength, headCount }: AttentionShape): number | undefined {
+  if (keyLength) return keyLength;
+  return headCount && embeddingLength ? embeddingLength / headCount : undefined;
+}
+
 /**
  * llama.cpp's flash attention on the CPU, for a model whose attention heads are `headWidth`
  * wide: off (`false`) for heads narrower than 128, else `undefined`, llama.cpp's own `auto`.
