@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { errorCodes, HeylookError, PrefixSlotPool } from '@heylook/core';
 import { DecodeBatcher } from './decode-batcher.js';
+import { PrefillBatcher } from './prefill-batcher.js';
+import { PREFILL_CHUNK } from './token-decoder.js';
 import type { GrammarVocabulary } from './grammar/grammar-vocabulary.js';
 import { chatFormatOf, type MlxChatFormat } from './mlx-chat-format.js';
 import type { MlxConfig } from './mlx-config.js';
@@ -20,6 +22,9 @@ export interface Slot {
 /** A loaded model folder: the native model, its tokenizer and formats, and the per-request sequences. */
 export interface LoadedMlxModel {
   native: NativeModel;
+  /** Concurrent requests' prompts, evaluated together. */
+  prefiller: PrefillBatcher;
+  /** Concurrent requests' decode steps, evaluated together. */
   batcher: DecodeBatcher;
   /** Draft model for speculative decoding, with sequences mirroring the main model's. */
   draft?: NativeModel;
@@ -57,6 +62,7 @@ export async function loadMlxModel(config: MlxConfig, dir: string, baseDir: stri
   const rotating = cacheTypeOf(config) === 'rotating';
   return {
     native,
+    prefiller: new PrefillBatcher(native, PREFILL_CHUNK),
     batcher: new DecodeBatcher(native),
     ...(draft ? { draft } : {}),
     tokenizer,

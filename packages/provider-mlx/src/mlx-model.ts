@@ -176,11 +176,12 @@ export class MlxModel extends BaseProvider<MlxConfig> {
 
   /**
    * Since load: decode forward passes, rows decoded in them (rows / batches = mean batch size),
-   * and hand-offs of decoded tokens to requests (rows / handoffs = mean tokens per hand-off).
+   * hand-offs of decoded tokens to requests (rows / handoffs = mean tokens per hand-off), and
+   * the native calls that evaluated prompt pieces with how many pieces they took.
    */
-  decodeStats(): { batches: number; rows: number; handoffs: number } {
-    const { batcher } = this.#require();
-    return { batches: batcher.batches, rows: batcher.rows, handoffs: batcher.handoffs };
+  decodeStats(): { batches: number; rows: number; handoffs: number; prefillCalls: number; prefillPieces: number } {
+    const { batcher, prefiller } = this.#require();
+    return { batches: batcher.batches, rows: batcher.rows, handoffs: batcher.handoffs, prefillCalls: prefiller.calls, prefillPieces: prefiller.pieces };
   }
 
   override async info(): Promise<ModelInfo> {
@@ -248,7 +249,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       const decoder: TokenDecoder =
         loaded.draft && !constraint && !images
           ? new SpeculativeDecoder(loaded.native, loaded.draft, slot.id, sampling, this.config.num_draft_tokens)
-          : new StepDecoder(loaded.native, loaded.batcher, slot.id, sampling, [...stopIds], constraint);
+          : new StepDecoder(loaded.native, loaded.prefiller, loaded.batcher, slot.id, sampling, [...stopIds], constraint);
       const requestedMaxTokens = request.maxTokens ?? this.config.max_tokens ?? Infinity;
       const maxTokens = Math.min(requestedMaxTokens, loaded.contextLength - prompt.length);
       const stops = new StopMatcher(constraint ? [] : [...this.config.stop, ...(request.stop ?? [])]);

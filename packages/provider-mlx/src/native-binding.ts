@@ -10,6 +10,11 @@ export interface NativeModel {
   load(): Promise<void>;
   /** As now, plus `images`: rows of `tokens` replaced by image features before the decoder runs. */
   step(sequence: number, tokens: Int32Array, sampling: NativeSampling, images?: NativeImages): Promise<number>;
+  /**
+   * Prompt pieces of several sequences in one forward pass: sequence i is fed the next lengths[i]
+   * ids of `tokens` (the pieces one after another); out[i] is the token it samples next.
+   */
+  prefillBatch(sequences: Int32Array, tokens: Int32Array, lengths: Int32Array, sampling: NativeSampling[]): Promise<Int32Array>;
   /** One decode step for several sequences in one forward pass: sequence i is fed tokens[i]. */
   stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: NativeSampling[]): Promise<Int32Array>;
   /**

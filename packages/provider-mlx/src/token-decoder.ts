@@ -2,6 +2,7 @@ import type { DecodeBatcher } from './decode-batcher.js';
 import { DecodeChunkSize } from './decode-chunk-size.js';
 import type { TokenConstraint } from './grammar/token-constraint.js';
 import type { NativeImages, NativeModel, NativeSampling } from './native-binding.js';
+import type { PrefillBatcher } from './prefill-batcher.js';
 
 /**
  * Produces tokens for one request on one sequence. `start` evaluates the prompt; every call
@@ -22,16 +23,16 @@ export interface TokenDecoder {
 }
 
 /**
- * Prompt tokens per native call. Measured on a 78M float32 Llama: a 1500-token prompt arriving
+ * Prompt tokens per native call (one request's piece, or several requests' pieces together). Measured on a 78M float32 Llama: a 1500-token prompt arriving
  * beside a decoding stream held that stream up 8 s as one call, 3 s in pieces of 512 and 1.4 s
  * in pieces of 256, and its own first token came no later.
  */
 export const PREFILL_CHUNK = 256;
 
 /**
- * The prompt alone (in pieces of PREFILL_CHUNK tokens), then decode steps batched with other
- * requests', several per native call once the first tokens are out (`DecodeChunkSize`); a chunk
- * ends early at a `stops` id. Under a `constraint` every step samples among the tokens its
+ * The prompt in pieces of PREFILL_CHUNK tokens, evaluated together with other requests' pieces
+ * (`PrefillBatcher`), then decode steps batched with other requests', several per native call
+ * once the first tokens are out (`DecodeChunkSize`); a chunk ends early at a `stops` id. Under a `constraint` every step samples among the tokens its
  * grammar allows next, so one per call.
  */
 export class StepDecoder implements TokenDecoder {
@@ -41,6 +42,7 @@ export class StepDecoder implements TokenDecoder {
 
   constructor(
     private readonly model: NativeModel,
+    private readonly prefiller: PrefillBatcher,
     private readonly batcher: DecodeBatcher,
     private readonly sequence: number,
     private readonly sampling: NativeSampling,
@@ -54,12 +56,14 @@ export class StepDecoder implements TokenDecoder {
     // (an image's rows are evaluated whole, so a prompt with images goes at once). The pieces'
     // picks are greedy and dropped: they draw nothing from the request's seeded sampler.
     while (!images && prompt.length - from > PREFILL_CHUNK) {
-      await this.model.step(this.sequence, Int32Array.from(prompt.slice(from, from + PREFILL_CHUNK)), { temperature: 0 });
+      await this.prefiller.prefill(this.sequence, prompt.slice(from, from + PREFILL_CHUNK), { temperature: 0 });
       from += PREFILL_CHUNK;
     }
-    const fed = Int32Array.from(prompt.slice(from));
     const sampling = { ...(await this.#sampling()), seed };
-    this.#last = this.#accepted(await (images ? this.model.step(this.sequence, fed, sampling, images) : this.model.step(this.sequence, fed, sampling)));
+    const rest = prompt.slice(from);
+    this.#last = this.#accepted(
+      await (images ? this.model.step(this.sequence, Int32Array.from(rest), sampling, images) : this.prefiller.prefill(this.sequence, rest, sampling)),
+    );
     this.evaluated = [...prompt];
     return [this.#last];
   }

@@ -96,6 +96,32 @@ describe('mlx concurrency and cancellation', () => {
     expect((after.rows - before.rows) / (after.batches - before.batches)).toBeGreaterThan(3);
   });
 
+  it('evaluates the prompts of concurrent requests together, each as it would be alone (seeds and long prompts too)', async () => {
+    const requests = [
+      { prompt: 'Lily and Tom went to the park.', ...greedy },
+      { prompt: 'The little dog', temperature: 0.9, seed: 7 },
+      { prompt: 'One day, a big bird flew over the house and saw a cat.', ...greedy },
+      // Longer than a prefill piece: it goes in two.
+      { prompt: 'Tim had a red ball. He liked to play with it. '.repeat(20), ...greedy },
+      { prompt: 'Sue', temperature: 0.9, seed: 11 },
+    ];
+    const solo = [];
+    for (const request of requests) solo.push((await collect(mlx.complete!({ ...request, maxTokens: 40 }))).text);
+    // A model that has evaluated none of them: every prompt is evaluated whole, at its own position.
+    const fresh = createTestModel(mlxProvider, { model_path: 'stories260K-hf' });
+    await fresh.load();
+    try {
+      const together = await Promise.all(requests.map((request) => collect(fresh.complete!({ ...request, maxTokens: 40 }))));
+      expect(together.map((result) => result.text)).toEqual(solo);
+      const stats = (fresh as MlxModel).decodeStats();
+      // Six pieces (the long prompt is two) in fewer calls: some call took several prompts at once.
+      expect(stats.prefillPieces).toBe(6);
+      expect(stats.prefillCalls).toBeLessThan(stats.prefillPieces);
+    } finally {
+      await fresh.unload();
+    }
+  });
+
   it('stops at once when aborted (no text after the abort) and the next request is correct', async () => {
     const controller = new AbortController();
     let deltas = 0;

@@ -283,49 +283,74 @@ float attention_scale(const ModelConfig& config) {
   return config.attention_scale != 0.0f ? config.attention_scale : 1.0f / std::sqrt(static_cast<float>(config.head_dim));
 }
 
+mx::array LlamaModel::attend(const Layer& layer, int index, const mx::array& q, const mx::array& k, const mx::array& v, KvCache& cache,
+                             const std::vector<ImageSpan>& images) const {
+  const int length = q.shape(2);
+  const int window = config_.sliding_window;
+  const float scale = attention_scale(config_);
+  if (cache.quantized() && length == 1 && !layer.sliding) {
+    // A decode step reads the quantized keys as they are stored: no dequantized copy of the
+    // whole cache per token. (A prompt dequantizes once: MLX's quantized product is slow for many rows.)
+    auto [keys, values] = cache.update_quantized(index, k, v);
+    return quantized_attention(q, keys, values, scale, cache.options());
+  }
+  auto [keys, values] = cache.update(index, k, v);
+  const int total = keys.shape(2);
+  if (auto mask = image_mask(images, length, total, layer.sliding)) {
+    return mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", *mask);
+  }
+  if (layer.sliding && window > 0 && total > window && length == 1) {
+    // One new token: it sees the `window` most recent keys, itself included.
+    return mx::fast::scaled_dot_product_attention(q, last_tokens(keys, window), last_tokens(values, window), scale, "");
+  }
+  if (layer.sliding && window > 0 && total > window) {
+    // Query i (at key index total - length + i) sees key j when 0 <= (i's index) - j < window.
+    mx::array query_at = mx::reshape(mx::arange(total - length, total, mx::int32), {length, 1});
+    mx::array key_at = mx::reshape(mx::arange(0, total, mx::int32), {1, total});
+    mx::array visible = mx::logical_and(mx::less_equal(key_at, query_at), mx::less(query_at, mx::add(key_at, mx::array(window, mx::int32))));
+    return mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", visible);
+  }
+  return mx::fast::scaled_dot_product_attention(q, keys, values, scale, length > 1 ? "causal" : "");
+}
+
 mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache, const std::vector<ImageSpan>& images) const {
+  const int length = tokens.shape(1);
+  return hidden_packed(tokens, {&cache}, {length}, images);
+}
+
+mx::array LlamaModel::hidden_packed(const mx::array& tokens, const std::vector<KvCache*>& caches, const std::vector<int>& lengths,
+                                    const std::vector<ImageSpan>& images) const {
   const int length = tokens.shape(1);
   const int heads = config_.num_attention_heads;
   const int head_dim = config_.head_dim;
-  const int window = config_.sliding_window;
-  const float scale = attention_scale(config_);
-  const int offset = cache.position();
+  // Where each segment's tokens start in `tokens`, and its position in its own sequence.
+  std::vector<int> starts, offsets;
+  for (size_t segment = 0, start = 0; segment < caches.size(); start += lengths[segment++]) {
+    starts.push_back(static_cast<int>(start));
+    offsets.push_back(caches[segment]->position());
+  }
+  auto part = [&](const mx::array& array, size_t segment) {
+    if (caches.size() == 1) return array;
+    return mx::slice(array, {0, 0, starts[segment], 0}, {1, array.shape(1), starts[segment] + lengths[segment], array.shape(3)});
+  };
 
   mx::array x = place_images(embed(tokens), images);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Layer& layer = layers_[index];
+    // The linear layers see every segment's tokens at once; attention is each segment's own.
     auto [q, k, v] = project(layer, mx::fast::rms_norm(x, layer.input_norm, config_.rms_norm_eps), 1, length);
-    q = rope(layer, q, offset);
-    k = rope(layer, k, offset);
-    if (auto scale_q = query_scale(config_, offset, length)) q = mx::multiply(q, mx::astype(*scale_q, q.dtype()));
-    mx::array attention = mx::array(0.0f);
-    if (cache.quantized() && length == 1 && !layer.sliding) {
-      // A decode step reads the quantized keys as they are stored: no dequantized copy of the
-      // whole cache per token. (A prompt dequantizes once: MLX's quantized product is slow for many rows.)
-      auto [keys, values] = cache.update_quantized(static_cast<int>(index), k, v);
-      attention = quantized_attention(q, keys, values, scale, cache.options());
-    } else {
-      auto [keys, values] = cache.update(static_cast<int>(index), k, v);
-      const int total = keys.shape(2);
-      if (auto mask = image_mask(images, length, total, layer.sliding)) {
-        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", *mask);
-      } else if (layer.sliding && window > 0 && total > window && length == 1) {
-        // One new token: it sees the `window` most recent keys, itself included.
-        attention = mx::fast::scaled_dot_product_attention(q, last_tokens(keys, window), last_tokens(values, window), scale, "");
-      } else if (layer.sliding && window > 0 && total > window) {
-        // Query i (at key index total - length + i) sees key j when 0 <= (i's index) - j < window.
-        mx::array query_at = mx::reshape(mx::arange(total - length, total, mx::int32), {length, 1});
-        mx::array key_at = mx::reshape(mx::arange(0, total, mx::int32), {1, total});
-        mx::array visible = mx::logical_and(mx::less_equal(key_at, query_at), mx::less(query_at, mx::add(key_at, mx::array(window, mx::int32))));
-        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, "", visible);
-      } else {
-        attention = mx::fast::scaled_dot_product_attention(q, keys, values, scale, length > 1 ? "causal" : "");
-      }
+    std::vector<mx::array> parts;
+    for (size_t segment = 0; segment < caches.size(); ++segment) {
+      const int offset = offsets[segment];
+      mx::array segment_q = rope(layer, part(q, segment), offset);
+      if (auto scale_q = query_scale(config_, offset, lengths[segment])) segment_q = mx::multiply(segment_q, mx::astype(*scale_q, segment_q.dtype()));
+      parts.push_back(attend(layer, static_cast<int>(index), segment_q, rope(layer, part(k, segment), offset), part(v, segment), *caches[segment], images));
     }
+    mx::array attention = parts.size() == 1 ? parts[0] : mx::concatenate(parts, 2);
     attention = mx::reshape(mx::transpose(attention, {0, 2, 1, 3}), {1, length, heads * head_dim});
     x = finish_block(layer, x, attention);
   }
-  cache.advance(length);
+  for (size_t segment = 0; segment < caches.size(); ++segment) caches[segment]->advance(lengths[segment]);
   return mx::fast::rms_norm(x, norm_, config_.rms_norm_eps);
 }
 

@@ -35,6 +35,14 @@ class LlamaModel {
    */
   mx::array hidden(const mx::array& tokens, KvCache& cache, const std::vector<ImageSpan>& images = {}) const;
   /**
+   * Several sequences' prompts in one forward pass: `tokens` ([1, n]) is their pieces one after
+   * another, `lengths[i]` tokens for `caches[i]`. The linear layers read the weights once for
+   * all of them; each piece attends to its own cache only. Returns hidden states [1, n, hidden].
+   * `images` (offsets into `tokens`) only with a single piece.
+   */
+  mx::array hidden_packed(const mx::array& tokens, const std::vector<KvCache*>& caches, const std::vector<int>& lengths,
+                          const std::vector<ImageSpan>& images = {}) const;
+  /**
    * One decode step for several sequences at once: `tokens` is [batch, 1], `caches[b]` the
    * cache of row b. Rows attend only to their own cache (left-padded, masked). Returns the
    * final hidden states [batch, 1, hidden].
@@ -77,6 +85,9 @@ class LlamaModel {
   /** Queries, keys, values of one layer ([batch, heads, length, head_dim]), normed, before RoPE. */
   Projected project(const Layer& layer, const mx::array& h, int batch, int length) const;
   mx::array rope(const Layer& layer, const mx::array& x, int offset) const;
+  /** One sequence's attention in layer `index`: appends k, v ([1, kv_heads, length, head_dim], after RoPE) to `cache` and attends q over it. */
+  mx::array attend(const Layer& layer, int index, const mx::array& q, const mx::array& k, const mx::array& v, KvCache& cache,
+                   const std::vector<ImageSpan>& images) const;
   /** RoPE for a batch whose row b starts at offsets[b] ([batch] int32). */
   mx::array rope(const Layer& layer, const mx::array& x, const mx::array& offsets) const;
   /** The residual stream after `attention` (already projected by o) and the MLP. */

@@ -20,6 +20,7 @@ Napi::Function MlxModel::Define(Napi::Env env) {
                          InstanceMethod("load", &MlxModel::Load),
                          InstanceMethod("step", &MlxModel::Step),
                          InstanceMethod("verify", &MlxModel::Verify),
+                         InstanceMethod("prefillBatch", &MlxModel::PrefillBatch),
                          InstanceMethod("stepBatch", &MlxModel::StepBatch),
                          InstanceMethod("decodeBatch", &MlxModel::DecodeBatch),
                          InstanceMethod("trim", &MlxModel::Trim),

@@ -44,6 +44,7 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Verify(const Napi::CallbackInfo& info);
+  Napi::Value PrefillBatch(const Napi::CallbackInfo& info);
   Napi::Value StepBatch(const Napi::CallbackInfo& info);
   Napi::Value DecodeBatch(const Napi::CallbackInfo& info);
   Napi::Value Trim(const Napi::CallbackInfo& info);
@@ -60,8 +61,12 @@ class MlxModel : public Napi::ObjectWrap<MlxModel> {
     uint64_t seed = 0;
   };
   static StepOptions stepOptions(Napi::Env env, const Napi::Value& value);
-  /** stepBatch/decodeBatch's first three arguments checked: one sampling object per sequence (throws a JS error when wrong). */
-  static std::vector<StepOptions> batchOptions(const Napi::CallbackInfo& info, const std::vector<int>& ids, const std::vector<int>& tokens);
+  /**
+   * A batched call's sampling objects (argument `sampling_at`), checked: one per sequence, as
+   * `rows` has one entry per sequence (throws a JS error when wrong).
+   */
+  static std::vector<StepOptions> batchOptions(const Napi::CallbackInfo& info, const std::vector<int>& ids, const std::vector<int>& rows,
+                                               size_t sampling_at = 2);
   /**
    * Decode steps on the worker: sequence ids[i] is fed tokens[i], then what it samples, one
    * forward pass per step for all rows still going, until it has steps[i] tokens or sampled

@@ -3,8 +3,56 @@
 
 #include <algorithm>
 
-// MlxModel's batched decoding: stepBatch (one step) and decodeBatch (several steps per call).
+// MlxModel's batched calls: prefillBatch (prompt pieces of several sequences), stepBatch (one
+// decode step) and decodeBatch (several decode steps per call).
 namespace heylook {
+
+// prefillBatch(sequences: Int32Array, tokens: Int32Array, lengths: Int32Array, sampling: object[]) → Promise<Int32Array>
+// Prompt pieces of several sequences in one forward pass: sequence i is fed the next lengths[i]
+// ids of `tokens` (the pieces one after another), then samples its next token, out[i].
+Napi::Value MlxModel::PrefillBatch(const Napi::CallbackInfo& info) {
+  std::vector<int> ids = tokensOf(info[0]);
+  std::vector<int> tokens = tokensOf(info[1]);
+  std::vector<int> lengths = tokensOf(info[2]);
+  std::vector<StepOptions> options = batchOptions(info, ids, lengths, 3);
+  int total = 0;
+  for (int length : lengths) total += length;
+  if (std::any_of(lengths.begin(), lengths.end(), [](int length) { return length < 1; }) || total != static_cast<int>(tokens.size())) {
+    throw Napi::TypeError::New(info.Env(), "prefillBatch needs one length of at least 1 per sequence, adding up to the tokens given");
+  }
+  std::vector<int> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) throw Napi::TypeError::New(info.Env(), "prefillBatch takes each sequence once");
+  return schedule(info.Env(), [this, ids = std::move(ids), tokens = std::move(tokens), lengths = std::move(lengths), options = std::move(options)]() -> Result {
+    std::vector<KvCache*> caches;
+    std::vector<int> lasts;
+    for (size_t row = 0, end = 0; row < ids.size(); ++row) {
+      caches.push_back(&sequence(ids[row]).cache);
+      end += lengths[row];
+      lasts.push_back(static_cast<int>(end) - 1);
+    }
+    mx::array input(tokens.data(), {1, static_cast<int>(tokens.size())}, mx::int32);
+    mx::array hidden = model().hidden_packed(input, caches, lengths);
+    // Only each piece's last position is sampled.
+    mx::array last = mx::take(hidden, mx::array(lasts.data(), {static_cast<int>(lasts.size())}, mx::int32), 1);
+    std::vector<mx::array> outputs{last};
+    for (KvCache* cache : caches) {
+      std::vector<mx::array> arrays = cache->arrays();
+      outputs.insert(outputs.end(), arrays.begin(), arrays.end());
+    }
+    mx::eval(outputs);
+    std::vector<float> all = toVector(model().all_logits(last));
+    const size_t vocab = all.size() / ids.size();
+    std::vector<int> picks;
+    for (size_t row = 0, start = 0; row < ids.size(); start += lengths[row++]) {
+      Sequence& seq = sequence(ids[row]);
+      seq.tokens.insert(seq.tokens.end(), tokens.begin() + start, tokens.begin() + start + lengths[row]);
+      if (options[row].reseed) seq.sampler.reseed(options[row].seed);
+      picks.push_back(seq.sampler.sample(std::vector<float>(all.begin() + row * vocab, all.begin() + (row + 1) * vocab), options[row].params, seq.tokens));
+    }
+    return picks;
+  });
+}
 
 // stepBatch(sequences: Int32Array, tokens: Int32Array, sampling: object[]) → Promise<Int32Array>
 // One decode step for several sequences in one forward pass: sequence i is fed tokens[i] and
@@ -51,11 +99,11 @@ Napi::Value MlxModel::DecodeBatch(const Napi::CallbackInfo& info) {
 }
 
 std::vector<MlxModel::StepOptions> MlxModel::batchOptions(const Napi::CallbackInfo& info, const std::vector<int>& ids,
-                                                          const std::vector<int>& tokens) {
-  if (ids.empty() || ids.size() != tokens.size() || !info[2].IsArray()) {
-    throw Napi::TypeError::New(info.Env(), "sequences: Int32Array, tokens: Int32Array, sampling: object[] with equal lengths");
+                                                          const std::vector<int>& rows, size_t sampling_at) {
+  if (ids.empty() || ids.size() != rows.size() || !info[sampling_at].IsArray()) {
+    throw Napi::TypeError::New(info.Env(), "sequences: Int32Array, one entry per sequence in the next Int32Array, sampling: object[] with equal lengths");
   }
-  Napi::Array samplingArray = info[2].As<Napi::Array>();
+  Napi::Array samplingArray = info[sampling_at].As<Napi::Array>();
   std::vector<StepOptions> options;
   for (uint32_t index = 0; index < samplingArray.Length(); ++index) options.push_back(stepOptions(info.Env(), samplingArray.Get(index)));
   if (options.size() != ids.size()) throw Napi::TypeError::New(info.Env(), "one sampling object per sequence");
