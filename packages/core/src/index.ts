@@ -23,6 +23,7 @@ export { StopMatcher } from './util/stop-matcher.js';
 export { SseWriter, type SseTarget, type SseWriterOptions } from './util/sse-writer.js';
 export * from './router/open-model-stream.js';
 export * from './provider/assert-capabilities.js';
+export { CpuShare, cpuShare, type CpuEngine } from './util/cpu-share.js';
 export { PrefixSlotPool, type PrefixSlotPoolOptions, type SlotLease } from './util/prefix-slot-pool.js';
 export { jsonBodyParser, parseJsonText, parseRequest } from './util/parse-request.js';
 export { samplingDefaultsShape } from './config/sampling-defaults.js';

@@ -1,4 +1,14 @@
-import { errorCodes, HeylookError, isHeylookError, PartStream, StopMatcher, type GenerateCallOptions, type PrefixSlotPool, type StreamPart } from '@heylook/core';
+import {
+  errorCodes,
+  HeylookError,
+  isHeylookError,
+  PartStream,
+  StopMatcher,
+  type CpuEngine,
+  type GenerateCallOptions,
+  type PrefixSlotPool,
+  type StreamPart,
+} from '@heylook/core';
 import type { EvaluationPriority, LlamaContextSequence, Token } from 'node-llama-cpp';
 import { sequenceOrder, type DecodeBatching } from './batching-strategy.js';
 import { toolCallId } from './chat-history.js';
@@ -42,6 +52,8 @@ export interface GenerationStreamOptions {
   call: GenerateCallOptions;
   /** For the errors generation fails with. */
   modelId: string;
+  /** llama.cpp's share of the CPU beside other engines (none on a GPU): the generation works on it. */
+  cpu?: CpuEngine;
 }
 
 /**
@@ -93,9 +105,11 @@ export async function* streamGeneration(generate: Generate, options: GenerationS
       cachedTokens = 0;
     }
     const done = options.batching.generating(evaluationPriority);
+    const endWork = options.cpu?.begin();
     try {
       return await generate(lease.slot, hooks);
     } finally {
+      endWork?.();
       done();
     }
   })().then(

@@ -1,4 +1,4 @@
-import { errorCodes, HeylookError, type EmbedRequest, type EmbedResult } from '@heylook/core';
+import { errorCodes, HeylookError, type CpuEngine, type EmbedRequest, type EmbedResult } from '@heylook/core';
 import type { LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 
 /**
@@ -13,6 +13,8 @@ export class GgufEmbedder {
     private readonly model: LlamaModel,
     private readonly generation: LlamaContext,
     private readonly threads: number,
+    /** llama.cpp's share of the CPU beside other engines, if any: embedding works on it. */
+    private readonly cpu?: CpuEngine,
   ) {}
 
   /** node-llama-cpp refuses input as long as the embedding context itself. */
@@ -33,23 +35,28 @@ export class GgufEmbedder {
     const run = this.#lock.then(async () => {
       const embeddings: number[][] = [];
       let promptTokens = 0;
-      for (const [index, text] of request.input.entries()) {
-        let tokens = this.model.tokenize(text, true);
-        if (this.model.tokens.shouldPrependBosToken && this.model.tokens.bos !== null) tokens = [this.model.tokens.bos, ...tokens];
-        const limit = this.#maxTokens - 1;
-        if (tokens.length > limit) {
-          if (request.truncate === false) {
-            throw new HeylookError(
-              errorCodes.contextOverflow,
-              `input[${index}] has ${tokens.length} tokens, more than the ${limit} this model embeds at once; shorten it or allow truncation.`,
-              { param: 'input' },
-            );
+      const endWork = this.cpu?.begin();
+      try {
+        for (const [index, text] of request.input.entries()) {
+          let tokens = this.model.tokenize(text, true);
+          if (this.model.tokens.shouldPrependBosToken && this.model.tokens.bos !== null) tokens = [this.model.tokens.bos, ...tokens];
+          const limit = this.#maxTokens - 1;
+          if (tokens.length > limit) {
+            if (request.truncate === false) {
+              throw new HeylookError(
+                errorCodes.contextOverflow,
+                `input[${index}] has ${tokens.length} tokens, more than the ${limit} this model embeds at once; shorten it or allow truncation.`,
+                { param: 'input' },
+              );
+            }
+            tokens = tokens.slice(0, limit);
           }
-          tokens = tokens.slice(0, limit);
+          promptTokens += tokens.length;
+          const embedding = await context.getEmbeddingFor(tokens);
+          embeddings.push(normalize([...embedding.vector], request.dimensions));
         }
-        promptTokens += tokens.length;
-        const embedding = await context.getEmbeddingFor(tokens);
-        embeddings.push(normalize([...embedding.vector], request.dimensions));
+      } finally {
+        endWork?.();
       }
       return { embeddings, usage: { promptTokens } };
     });

@@ -9,6 +9,7 @@ import {
   isHeylookError,
   PrefixSlotPool,
   type ChatRequest,
+  type CpuEngine,
   type CompletionRequest,
   type EmbedRequest,
   type EmbedResult,
@@ -45,7 +46,7 @@ import { isConstrained, requestedMaxTokens, samplingOptions, stopStrings, type S
 import { GgufEmbedder } from './gguf-embedder.js';
 import { grammarChatWrapper } from './grammar-chat-wrapper.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
-import { setThreadBudget, sharedLlama } from './llama-instance.js';
+import { llamaCpuEngine, setThreadBudget, sharedLlama } from './llama-instance.js';
 import { messageOf } from './message-of.js';
 import { requestGrammar } from './request-grammar.js';
 import { toTokenBias } from './to-token-bias.js';
@@ -65,6 +66,8 @@ interface Loaded {
   threads: number;
   fileSize: number;
   batching: DecodeBatching;
+  /** llama.cpp's share of the CPU beside other engines; none on a GPU. */
+  cpu?: CpuEngine;
 }
 
 /** A GGUF model loaded in llama.cpp: one context, `parallel` sequences decoded in one batch. */
@@ -149,9 +152,11 @@ export class GgufModel extends BaseProvider<GgufConfig> {
         ),
       );
       const chatWrapper = await chatWrapperFor(this.config, this.context.baseDir, model);
-      const embedder = new GgufEmbedder(model, context, threads);
+      const cpu = llamaCpuEngine(llama);
+      const embedder = new GgufEmbedder(model, context, threads, cpu);
       setThreadBudget(llama, this, threads);
-      this.#loaded = { llama, model, context, sequences, pool: new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens, { adjacent: true }), chatWrapper, embedder, threads, fileSize, batching, ...(draft ? { draft } : {}) };
+      const pool = new PrefixSlotPool(sequences, (sequence) => sequence.contextTokens, { adjacent: true });
+      this.#loaded = { llama, model, context, sequences, pool, chatWrapper, embedder, threads, fileSize, batching, ...(draft ? { draft } : {}), ...(cpu ? { cpu } : {}) };
       if (this.config.embedding) await embedder.prepare();
       this.context.logger.debug(`gguf model "${this.modelId}" ready`, {
         contextSize: context.contextSize,
@@ -370,6 +375,7 @@ export class GgufModel extends BaseProvider<GgufConfig> {
       returnContext,
       call: options,
       modelId: this.modelId,
+      ...(loaded.cpu ? { cpu: loaded.cpu } : {}),
     });
   }
 

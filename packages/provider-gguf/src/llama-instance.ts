@@ -1,3 +1,4 @@
+import { cpuShare, type CpuEngine } from '@heylook/core';
 import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
 
 let instance: Promise<Llama> | undefined;
@@ -20,6 +21,24 @@ export function sharedLlama(): Promise<Llama> {
 
 /** Threads of each loaded model, by model. */
 const loadedThreads = new Map<object, number>();
+/** The thread budget the loaded models ask for (setThreadBudget), and the cap CpuShare sets while another engine works. */
+let budget = 0;
+let share: number | undefined;
+let engine: CpuEngine | undefined;
+
+/**
+ * llama.cpp's work on the CPU, as one engine of the process's CpuShare: while another engine
+ * (MLX) works too, the binding's thread budget is llama.cpp's share of the cores, and node-llama-cpp
+ * splits that between the contexts decoding. None with a GPU.
+ */
+export function llamaCpuEngine(llama: Llama): CpuEngine | undefined {
+  if (llama.gpu !== false) return undefined;
+  engine ??= cpuShare().register('llama.cpp', (threads) => {
+    share = threads;
+    llama.maxThreads = share ?? budget;
+  });
+  return engine;
+}
 
 /**
  * Sets the binding's thread budget (on the CPU; with a GPU node-llama-cpp sets none) from the
@@ -34,5 +53,6 @@ export function setThreadBudget(llama: Llama, model: object, threads: number | u
   else loadedThreads.set(model, threads);
   if (llama.gpu !== false) return;
   const cores = Math.max(1, llama.cpuMathCores);
-  llama.maxThreads = Math.max(loadedThreads.size > 1 ? cores : Math.max(cores, 4), ...loadedThreads.values());
+  budget = Math.max(loadedThreads.size > 1 ? cores : Math.max(cores, 4), ...loadedThreads.values());
+  llama.maxThreads = share ?? budget;
 }

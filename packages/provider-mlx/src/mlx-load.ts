@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { errorCodes, HeylookError, PrefixSlotPool } from '@heylook/core';
+import { errorCodes, HeylookError, PrefixSlotPool, type CpuEngine } from '@heylook/core';
 import { DecodeBatcher } from './decode-batcher.js';
 import { PrefillBatcher } from './prefill-batcher.js';
 import { PREFILL_CHUNK } from './token-decoder.js';
@@ -9,7 +9,7 @@ import type { MlxConfig } from './mlx-config.js';
 import { readModelConfig } from './mlx-folder.js';
 import { MlxTokenizer } from './mlx-tokenizer.js';
 import type { VisionDescription } from './mlx-vision-config.js';
-import { nativeAddon, type NativeModel } from './native-binding.js';
+import { mlxCpuEngine, nativeAddon, type NativeModel } from './native-binding.js';
 import { ImageEncoder } from './vision/image-encoder.js';
 import { ImageProcessor } from './vision/image-processor.js';
 
@@ -26,6 +26,8 @@ export interface LoadedMlxModel {
   prefiller: PrefillBatcher;
   /** Concurrent requests' decode steps, evaluated together. */
   batcher: DecodeBatcher;
+  /** MLX's share of the CPU beside other engines (none on a GPU): requests begin and end work on it. */
+  cpu?: CpuEngine;
   /** Draft model for speculative decoding, with sequences mirroring the main model's. */
   draft?: NativeModel;
   tokenizer: MlxTokenizer;
@@ -60,8 +62,10 @@ export async function loadMlxModel(config: MlxConfig, dir: string, baseDir: stri
   tokenizer.keepSpecialTokens(markerTokens);
   const slots = Array.from({ length: config.parallel }, (_, index) => ({ id: index + 1, tokens: [] as number[] }));
   const rotating = cacheTypeOf(config) === 'rotating';
+  const cpu = mlxCpuEngine();
   return {
     native,
+    ...(cpu ? { cpu } : {}),
     prefiller: new PrefillBatcher(native, PREFILL_CHUNK),
     batcher: new DecodeBatcher(native),
     ...(draft ? { draft } : {}),

@@ -136,21 +136,26 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     const loaded = this.#require();
     const embeddings: number[][] = [];
     let promptTokens = 0;
-    for (const [index, text] of request.input.entries()) {
-      let ids = loaded.tokenizer.encode(text);
-      if (ids.length > loaded.contextLength) {
-        if (request.truncate === false) {
-          throw new HeylookError(errorCodes.contextOverflow, `input[${index}] has ${ids.length} tokens, more than the ${loaded.contextLength} this model takes.`, {
-            param: 'input',
-          });
+    const endWork = loaded.cpu?.begin();
+    try {
+      for (const [index, text] of request.input.entries()) {
+        let ids = loaded.tokenizer.encode(text);
+        if (ids.length > loaded.contextLength) {
+          if (request.truncate === false) {
+            throw new HeylookError(errorCodes.contextOverflow, `input[${index}] has ${ids.length} tokens, more than the ${loaded.contextLength} this model takes.`, {
+              param: 'input',
+            });
+          }
+          ids = ids.slice(0, loaded.contextLength);
         }
-        ids = ids.slice(0, loaded.contextLength);
+        promptTokens += ids.length;
+        const vector = Array.from(await loaded.native.embed(Int32Array.from(ids)));
+        const cut = request.dimensions !== undefined && request.dimensions < vector.length ? vector.slice(0, request.dimensions) : vector;
+        const norm = Math.hypot(...cut) || 1;
+        embeddings.push(cut.map((value) => value / norm));
       }
-      promptTokens += ids.length;
-      const vector = Array.from(await loaded.native.embed(Int32Array.from(ids)));
-      const cut = request.dimensions !== undefined && request.dimensions < vector.length ? vector.slice(0, request.dimensions) : vector;
-      const norm = Math.hypot(...cut) || 1;
-      embeddings.push(cut.map((value) => value / norm));
+    } finally {
+      endWork?.();
     }
     return { embeddings, usage: { promptTokens } };
   }
@@ -229,6 +234,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     });
     const { slot } = lease;
     const started = performance.now();
+    const endWork = loaded.cpu?.begin();
     try {
       // An image is evaluated whole (Gemma 3's rows attend to each other): reuse stops before one it would split.
       let reused = images?.spans.find((span) => span.start < lease.reused && lease.reused < span.start + span.length)?.start ?? lease.reused;
@@ -320,6 +326,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       if (signal?.aborted) throw abortError(signal);
       throw new HeylookError(errorCodes.providerError, `MLX generation failed in "${this.modelId}": ${(error as Error).message}`, { cause: error });
     } finally {
+      endWork?.();
       lease.release();
       constraint?.dispose();
     }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorCodes, HeylookError } from '@heylook/core';
+import { cpuShare, errorCodes, HeylookError, type CpuEngine } from '@heylook/core';
 import { MLX_SETUP_COMMAND } from './native-setup.js';
 
 /** The addon's model object (native/src/mlx_model.h). */
@@ -63,6 +63,10 @@ export interface NativeSampling {
 interface NativeAddon {
   MlxModel: new (dir: string, config: Record<string, unknown>) => NativeModel;
   mlxVersion: string;
+  /** Where MLX computes: the Linux wheel on the CPU, Metal on a GPU. */
+  device: 'cpu' | 'gpu';
+  /** Threads for OpenBLAS's next products (0: its own count, all cores unless OPENBLAS_NUM_THREADS says otherwise). */
+  setBlasThreads(threads: number): void;
   /** Which BLAS runs MLX's float32 matrix products (native/src/blas.cpp), and how many it ran. */
   blas(): { library: string; threads: number; products: number };
 }
@@ -83,4 +87,17 @@ export function nativeAddon(): NativeAddon {
   }
   addon = createRequire(import.meta.url)(file) as NativeAddon;
   return addon;
+}
+
+let cpuEngine: CpuEngine | undefined;
+
+/**
+ * MLX's work on the CPU, as one engine of the process's CpuShare: while another engine (llama.cpp)
+ * works too, OpenBLAS runs on MLX's share of the cores. None when MLX computes on a GPU.
+ */
+export function mlxCpuEngine(): CpuEngine | undefined {
+  const native = nativeAddon();
+  if (native.device !== 'cpu') return undefined;
+  cpuEngine ??= cpuShare().register('mlx', (threads) => native.setBlasThreads(threads ?? 0));
+  return cpuEngine;
 }

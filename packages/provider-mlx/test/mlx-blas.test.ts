@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { collectStream } from '@heylook/core';
+import { collectStream, cpuShare } from '@heylook/core';
 import { createTestModel } from '@heylook/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlxProvider } from '../src/index.js';
@@ -32,10 +32,30 @@ describe.runIf(process.platform === 'linux')('mlx on the Linux wheel', () => {
     expect(nativeAddon().blas().products - before.products).toBeGreaterThan(60 * 5 * 4);
   });
 
+  it("runs OpenBLAS on MLX's share of the cores while another engine works, and on all of them again after", async () => {
+    const alone = nativeAddon().blas().threads;
+    const share = cpuShare();
+    const other = share.register('test engine', () => {});
+    const expected = Math.max(1, Math.floor(share.cores / 2));
+    const endOther = other.begin();
+    const seen: number[] = [];
+    try {
+      for await (const part of model.complete!(request)) if (part.type === 'text-delta') seen.push(nativeAddon().blas().threads);
+    } finally {
+      endOther();
+      other.dispose();
+    }
+    // The new count applies from the next product on: by the third token it is in force.
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.slice(2).every((threads) => threads === expected)).toBe(true);
+    await collectStream(model.complete!({ ...request, maxTokens: 4 }));
+    expect(nativeAddon().blas().threads).toBe(alone);
+  });
+
   it("gives the same greedy text with the wheel's reference BLAS", async () => {
     const ours = await collectStream(model.complete!(request));
     const script = `
-      import { collectStream } from '@heylook/core';
+      import { collectStream, cpuShare } from '@heylook/core';
       import { createTestModel } from '@heylook/core/testing';
       import { mlxProvider } from '@heylook/provider-mlx';
       import { nativeAddon } from './dist/native-binding.js';

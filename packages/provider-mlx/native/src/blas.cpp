@@ -24,10 +24,20 @@ extern "C" {
 void scipy_cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda,
                        const float* b, int ldb, float beta, float* c, int ldc);
 int scipy_openblas_get_num_threads();
+void scipy_openblas_set_num_threads(int threads);
 char* scipy_openblas_get_config();
 }
 
 std::atomic<uint64_t> products{0};
+// Threads asked for by set_blas_threads (0: OpenBLAS's own count), and what OpenBLAS was last set to.
+std::atomic<int> wanted_threads{0};
+std::atomic<int> applied_threads{0};
+
+// OpenBLAS's own count (all cores unless OPENBLAS_NUM_THREADS says otherwise), read before any change.
+int default_threads() {
+  static const int threads = scipy_openblas_get_num_threads();
+  return threads;
+}
 
 bool use_reference() {
   static const bool reference = [] {
@@ -50,6 +60,13 @@ extern "C" __attribute__((visibility("default"))) void cblas_sgemm(int order, in
                                                                   const float* b, int ldb, float beta, float* c,
                                                                   int ldc) {
   products.fetch_add(1, std::memory_order_relaxed);
+  // A new thread count is applied here, on the thread about to run a product, not on the JS thread.
+  const int wanted = wanted_threads.load(std::memory_order_relaxed);
+  if (wanted != applied_threads.load(std::memory_order_relaxed)) {
+    default_threads();
+    applied_threads.store(wanted, std::memory_order_relaxed);
+    scipy_openblas_set_num_threads(wanted > 0 ? wanted : default_threads());
+  }
   if (use_reference() && reference_sgemm() != nullptr) {
     reference_sgemm()(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
@@ -64,6 +81,8 @@ BlasInfo blas_info() {
   return {scipy_openblas_get_config(), scipy_openblas_get_num_threads(), products.load()};
 }
 
+void set_blas_threads(int threads) { wanted_threads.store(threads > 0 ? threads : 0, std::memory_order_relaxed); }
+
 }  // namespace heylook
 
 #else
@@ -71,6 +90,8 @@ BlasInfo blas_info() {
 namespace heylook {
 
 BlasInfo blas_info() { return {"MLX's own", 1, 0}; }
+
+void set_blas_threads(int) {}
 
 }  // namespace heylook
 

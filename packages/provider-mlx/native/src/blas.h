@@ -18,4 +18,8 @@ struct BlasInfo {
 // Which BLAS runs MLX's float32 matrix products on the CPU.
 BlasInfo blas_info();
 
+// Threads for the next products (0: OpenBLAS's own count); applied when the next product starts.
+// Nothing without HEYLOOK_OPENBLAS (MLX's own BLAS sizes itself).
+void set_blas_threads(int threads);
+
 }  // namespace heylook
