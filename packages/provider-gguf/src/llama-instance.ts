@@ -35,9 +35,14 @@ export function llamaCpuEngine(llama: Llama): CpuEngine | undefined {
   if (llama.gpu !== false) return undefined;
   engine ??= cpuShare().register('llama.cpp', (threads) => {
     share = threads;
-    llama.maxThreads = share ?? budget;
+    llama.maxThreads = budgetNow();
   });
   return engine;
+}
+
+/** The budget, capped by the share while another engine works. */
+function budgetNow(): number {
+  return share === undefined ? budget : Math.min(share, budget);
 }
 
 /**
@@ -54,5 +59,5 @@ export function setThreadBudget(llama: Llama, model: object, threads: number | u
   if (llama.gpu !== false) return;
   const cores = Math.max(1, llama.cpuMathCores);
   budget = Math.max(loadedThreads.size > 1 ? cores : Math.max(cores, 4), ...loadedThreads.values());
-  llama.maxThreads = share ?? budget;
+  llama.maxThreads = budgetNow();
 }

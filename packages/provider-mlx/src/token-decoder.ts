@@ -23,17 +23,18 @@ export interface TokenDecoder {
 }
 
 /**
- * Prompt tokens per native call (one request's piece, or several requests' pieces together). Measured on a 78M float32 Llama: a 1500-token prompt arriving
- * beside a decoding stream held that stream up 8 s as one call, 3 s in pieces of 512 and 1.4 s
- * in pieces of 256, and its own first token came no later.
+ * Prompt tokens per native call (one request's piece, or several requests' pieces together).
+ * Measured on a 78M float32 Llama: a 1500-token prompt arriving beside a decoding stream held
+ * that stream up 8 s as one call, 3 s in pieces of 512 and 1.4 s in pieces of 256, and its own
+ * first token came no later.
  */
 export const PREFILL_CHUNK = 256;
 
 /**
  * The prompt in pieces of PREFILL_CHUNK tokens, evaluated together with other requests' pieces
  * (`PrefillBatcher`), then decode steps batched with other requests', several per native call
- * once the first tokens are out (`DecodeChunkSize`); a chunk ends early at a `stops` id. Under a `constraint` every step samples among the tokens its
- * grammar allows next, so one per call.
+ * once the first tokens are out (`DecodeChunkSize`); a chunk ends early at a `stops` id. Under
+ * a `constraint` every step samples among the tokens its grammar allows next, so one per call.
  */
 export class StepDecoder implements TokenDecoder {
   evaluated: number[] = [];

@@ -320,6 +320,7 @@ mx::array LlamaModel::hidden(const mx::array& tokens, KvCache& cache, const std:
 
 mx::array LlamaModel::hidden_packed(const mx::array& tokens, const std::vector<KvCache*>& caches, const std::vector<int>& lengths,
                                     const std::vector<ImageSpan>& images) const {
+  if (!images.empty() && caches.size() > 1) throw std::invalid_argument("images go in a forward pass of one sequence");
   const int length = tokens.shape(1);
   const int heads = config_.num_attention_heads;
   const int head_dim = config_.head_dim;
