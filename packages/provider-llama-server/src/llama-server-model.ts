@@ -45,6 +45,8 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
   #loaded = false;
   #starting: Promise<Upstream> | undefined;
   #bosToken: number | undefined;
+  /** The model's token count (llama-server's /v1/models), for checking logit_bias ids. */
+  #vocabSize = Number.MAX_SAFE_INTEGER;
 
   constructor(...args: ConstructorParameters<typeof BaseProvider<LlamaServerConfig>>) {
     super(...args);
@@ -58,6 +60,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
       jsonSchema: generates,
       vision: generates && this.config.mmproj_path !== undefined,
       logprobs: generates,
+      logitBias: generates,
       maxParallel: this.config.parallel,
     };
   }
@@ -136,6 +139,10 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
       const { tokens } = await upstream.postJson<{ tokens: number[] }>('/tokenize', { content: '', add_special: true });
       this.#bosToken = tokens.length === 1 ? tokens[0] : undefined;
     }
+    if (!this.config.embedding) {
+      const { data } = await upstream.getJson<{ data?: { meta?: { n_vocab?: number } }[] }>('/v1/models');
+      this.#vocabSize = data?.[0]?.meta?.n_vocab ?? Number.MAX_SAFE_INTEGER;
+    }
     this.#upstream = upstream;
     return upstream;
   }
@@ -179,7 +186,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     if (!this.capabilities.chat) throw new HeylookError(errorCodes.unsupportedCapability, `Model "${this.modelId}" serves embeddings only.`);
     assertCanChat(this, request);
     const mapper = new ChatStreamMapper(request.logprobs?.topLogprobs);
-    yield* this.#stream('/v1/chat/completions', () => chatBody(request, this.config), mapper, () => mapper.finish(), options);
+    yield* this.#stream('/v1/chat/completions', () => chatBody(request, this.config, this.#vocabSize), mapper, () => mapper.finish(), options);
   }
 
   override async *complete(request: CompletionRequest, options: GenerateCallOptions = {}): AsyncIterable<StreamPart> {
@@ -198,7 +205,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
       return_tokens: true,
       cache_prompt: true,
       n_predict: maxTokens ?? -1,
-      ...samplingFields(request, this.config),
+      ...samplingFields(request, this.config, this.#vocabSize),
       ...completionFormat(request.responseFormat),
       ...(request.logprobs ? { n_probs: Math.max(1, request.logprobs.topLogprobs) } : {}),
     });

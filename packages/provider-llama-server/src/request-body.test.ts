@@ -21,6 +21,7 @@ describe('chatBody', () => {
         toolChoice: { name: 'f' },
         responseFormat: { type: 'json-schema', schema: { type: 'object' } },
         logprobs: { topLogprobs: 2 },
+        logitBias: { 5: -100, 7: 2.5 },
         maxTokens: 9,
       },
       config,
@@ -43,6 +44,10 @@ describe('chatBody', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'response', schema: { type: 'object' } } },
       logprobs: true,
       top_logprobs: 2,
+      logit_bias: [
+        [5, false],
+        [7, 2.5],
+      ],
     });
   });
 

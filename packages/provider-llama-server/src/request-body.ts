@@ -1,4 +1,4 @@
-import { forcedToolsOf, toOpenAIMessage, toOpenAIResponseFormat, toOpenAIToolChoice, toOpenAITools, type ChatRequest, type GenerationOptions, type ResponseFormat } from '@heylook/core';
+import { forcedToolsOf, logitBiasEntries, toOpenAIMessage, toOpenAIResponseFormat, toOpenAIToolChoice, toOpenAITools, type ChatRequest, type GenerationOptions, type ResponseFormat } from '@heylook/core';
 import type { LlamaServerConfig } from './llama-server-config.js';
 
 type Json = Record<string, unknown>;
@@ -6,9 +6,10 @@ type Json = Record<string, unknown>;
 /**
  * Sampling fields llama-server understands on both /completion and /v1/chat/completions.
  * The request's values win over the model config's defaults; unset stays unset (llama-server's
- * own defaults apply).
+ * own defaults apply). `logit_bias` ids are checked against the model's `vocabularySize`.
  */
-export function samplingFields(request: GenerationOptions, config: LlamaServerConfig): Json {
+export function samplingFields(request: GenerationOptions, config: LlamaServerConfig, vocabularySize = Number.MAX_SAFE_INTEGER): Json {
+  const bias = logitBiasEntries(request.logitBias, vocabularySize);
   const fields: Json = {
     temperature: request.temperature ?? config.temperature,
     top_p: request.topP ?? config.top_p,
@@ -20,18 +21,20 @@ export function samplingFields(request: GenerationOptions, config: LlamaServerCo
     frequency_penalty: request.frequencyPenalty ?? config.frequency_penalty,
     seed: request.seed ?? config.seed,
     stop: [...config.stop, ...(request.stop ?? [])],
+    // llama-server's pairs; `false` bans a token outright (OpenAI's -100).
+    logit_bias: bias.length ? bias.map(([token, value]) => [token, value <= -100 ? false : value]) : undefined,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 
 /** The body of a streaming /v1/chat/completions request. */
-export function chatBody(request: ChatRequest, config: LlamaServerConfig): Json {
+export function chatBody(request: ChatRequest, config: LlamaServerConfig, vocabularySize?: number): Json {
   const maxTokens = request.maxTokens ?? config.max_tokens;
   const body: Json = {
     messages: request.messages.map(toOpenAIMessage),
     stream: true,
     stream_options: { include_usage: true },
-    ...samplingFields(request, config),
+    ...samplingFields(request, config, vocabularySize),
     ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
     // JSON mode and JSON schemas: llama-server turns both into a grammar.
     ...(request.responseFormat && request.responseFormat.type !== 'text' ? { response_format: toOpenAIResponseFormat(request.responseFormat) } : {}),

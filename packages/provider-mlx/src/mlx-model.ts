@@ -27,6 +27,7 @@ import { GrammarVocabulary } from './grammar/grammar-vocabulary.js';
 import { cacheTypeOf, loadMlxModel, markerTokens, type LoadedMlxModel as Loaded } from './mlx-load.js';
 import { chatGrammarOf, completionGrammarOf, isConstrained, type RequestGrammar } from './grammar/request-grammar.js';
 import { IncrementalDecoder, MlxTokenizer } from './mlx-tokenizer.js';
+import { nativeLogitBias } from './logit-bias.js';
 import { SpeculativeDecoder } from './speculative-decoder.js';
 import { StepDecoder, type TokenDecoder } from './token-decoder.js';
 import type { NativeImages, NativeSampling } from './native-binding.js';
@@ -59,6 +60,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       tokenize: true,
       tools: false,
       jsonSchema: true,
+      logitBias: true,
       vision: false,
       maxParallel: this.config.parallel,
     };
@@ -207,7 +209,9 @@ export class MlxModel extends BaseProvider<MlxConfig> {
         { param: 'messages' },
       );
     }
-    return this.#generate(loaded, prompt, request, options, shape);
+    // Checked before anything streams: a bad logit_bias is the client's mistake.
+    const sampling = this.#sampling(loaded, request);
+    return this.#generate(loaded, prompt, request, sampling, options, shape);
   }
 
   /**
@@ -220,6 +224,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     loaded: Loaded,
     prompt: number[],
     request: GenerationOptions,
+    sampling: NativeSampling,
     options: GenerateCallOptions,
     { returnContext, output, grammar, images }: GenerationShape,
   ): AsyncGenerator<StreamPart> {
@@ -248,7 +253,6 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       }
       slot.tokens = slot.tokens.slice(0, reused);
       const rows = images && (await this.#imageRows(loaded, images, reused, signal));
-      const sampling = this.#sampling(request);
       const stopIds = new Set(loaded.tokenizer.eosIds);
       if (this.config.stop_on_bos && loaded.tokenizer.bosId !== undefined) stopIds.add(loaded.tokenizer.bosId);
       // A draft model's guesses can't be checked against a grammar, nor drafted over image rows: those decode step by step.
@@ -351,7 +355,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
     return loaded.grammar;
   }
 
-  #sampling(request: GenerationOptions): NativeSampling {
+  #sampling(loaded: Loaded, request: GenerationOptions): NativeSampling {
     const topK = request.topK ?? this.config.top_k;
     const topP = request.topP ?? this.config.top_p;
     const minP = request.minP ?? this.config.min_p;
@@ -363,6 +367,7 @@ export class MlxModel extends BaseProvider<MlxConfig> {
       minP,
       repetitionPenalty: penalty,
       repetitionContextSize: request.repeatLastN ?? this.config.repetition_context_size,
+      ...nativeLogitBias(request.logitBias, loaded.vocabSize),
     };
   }
 

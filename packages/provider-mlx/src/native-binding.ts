@@ -56,6 +56,9 @@ export interface NativeSampling {
   repetitionContextSize?: number;
   /** The tokens a grammar allows next: bit `id % 32` of word `id / 32`; every token when absent. */
   allowed?: Int32Array;
+  /** OpenAI's logit_bias: values added to these tokens' logits first (-100 or less bans one). */
+  biasIds?: Int32Array;
+  biasValues?: Float32Array;
   /** Reseeds the sequence's sampler before this step. */
   seed?: number;
 }

@@ -211,6 +211,29 @@ export function runProviderConformance(options: ConformanceOptions): void {
       expect(typeof (JSON.parse(calls[0]!.arguments) as { zone?: unknown }).zone, toolRule).toBe('string');
     });
 
+    it('bans a token at -100, favours one at +100 and refuses a token it does not have, when it declares logitBias', async () => {
+      if (!model.capabilities.logitBias || !model.capabilities.complete) return;
+      const biasRule = rule('logitBias', "add logit_bias to the logits before sampling, ban a token at -100, and refuse an unknown token id with a coded invalid_request error (logitBiasEntries from @heylook/core)");
+      const answer = async (logitBias?: Record<number, number>, temperature = 0) => {
+        const finish = expectWellFormed(await read(model.complete!({ prompt, maxTokens: 12, temperature, seed: 5, ...(logitBias ? { logitBias } : {}) })), 12);
+        expect(finish.context, rule('logitBias', 'return the context (prompt and answer token ids) of a raw completion')).toBeDefined();
+        return finish.context!.slice(finish.usage.promptTokens);
+      };
+      const plain = await answer();
+      const first = plain[0]!;
+      expect(await answer({ [first]: -100 }), biasRule).not.toContain(first);
+      expect(await answer({ [first]: -100 }, 1.5), biasRule).not.toContain(first);
+      const favoured = plain.find((token) => token !== first) ?? first + 1;
+      expect((await answer({ [favoured]: 100 }))[0], biasRule).toBe(favoured);
+      let caught: unknown;
+      try {
+        await read(model.complete!({ prompt, maxTokens: 2, logitBias: { 100_000_000: 1 } }));
+      } catch (error) {
+        caught = error;
+      }
+      expect(isHeylookError(caught) && caught.code === errorCodes.invalidRequest, biasRule).toBe(true);
+    });
+
     it('rejects what it cannot do with coded errors, not crashes', async () => {
       const attempts: (() => unknown)[] = [];
       if (!model.capabilities.vision) {

@@ -64,3 +64,19 @@ export function assertCanEmbed(provider: BaseProvider): asserts provider is Base
     throw new HeylookError(errorCodes.unsupportedCapability, `Model "${provider.modelId}" cannot create embeddings.`, { param: 'model' });
   }
 }
+
+/**
+ * Throws HEYLOOK_INVALID_REQUEST when `logit_bias` names a token the model does not have
+ * (`vocabularySize` ids, 0 to size - 1); returns the biases as [token id, value] pairs.
+ */
+export function logitBiasEntries(logitBias: Record<number, number> | undefined, vocabularySize: number): [number, number][] {
+  return Object.entries(logitBias ?? {}).map(([key, value]) => {
+    const token = Number(key);
+    if (!Number.isInteger(token) || token < 0 || token >= vocabularySize) {
+      throw new HeylookError(errorCodes.invalidRequest, `logit_bias names token ${key}, but this model's token ids go from 0 to ${vocabularySize - 1}.`, {
+        param: 'logit_bias',
+      });
+    }
+    return [token, value];
+  });
+}

@@ -190,6 +190,17 @@ MlxModel::StepOptions MlxModel::stepOptions(Napi::Env env, const Napi::Value& va
   result.params.repetition_context_size = intField(options, "repetitionContextSize", 20);
   Napi::Value allowed = options.Get("allowed");
   if (!allowed.IsUndefined()) result.params.allowed = tokensOf(allowed);
+  Napi::Value biasIds = options.Get("biasIds");
+  if (!biasIds.IsUndefined()) {
+    const std::vector<int> ids = tokensOf(biasIds);
+    Napi::Value values = options.Get("biasValues");
+    if (!values.IsTypedArray() || values.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        values.As<Napi::Float32Array>().ElementLength() != ids.size()) {
+      throw Napi::TypeError::New(env, "biasValues must be a Float32Array as long as biasIds");
+    }
+    const float* data = values.As<Napi::Float32Array>().Data();
+    for (size_t index = 0; index < ids.size(); ++index) result.params.bias.emplace_back(ids[index], data[index]);
+  }
   Napi::Value seed = options.Get("seed");
   result.reseed = seed.IsNumber();
   if (result.reseed) result.seed = static_cast<uint64_t>(seed.As<Napi::Number>().Int64Value());

@@ -9,6 +9,10 @@ namespace heylook {
 
 int Sampler::sample(std::vector<float> logits, const SamplingParams& params, const std::vector<int>& history) {
   const int vocab = static_cast<int>(logits.size());
+  for (const auto& [token, value] : params.bias) {
+    if (token < 0 || token >= vocab) continue;
+    logits[token] = value <= -100.0f ? -std::numeric_limits<float>::infinity() : logits[token] + value;
+  }
   if (!params.allowed.empty()) {
     // Ids past the mask (the head's padding beyond the tokenizer) are never allowed.
     const int masked = std::min(vocab, static_cast<int>(params.allowed.size()) * 32);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace heylook {
@@ -15,6 +16,8 @@ struct SamplingParams {
   int repetition_context_size = 20;
   // Tokens a grammar allows next, one bit per token id (bit i%32 of word i/32); empty = all.
   std::vector<int32_t> allowed;
+  // OpenAI's logit_bias: added to these tokens' logits first; -100 or less bans the token.
+  std::vector<std::pair<int, float>> bias;
 };
 
 /** Picks the next token from logits on the CPU; deterministic for a given seed. */
