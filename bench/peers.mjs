@@ -28,6 +28,12 @@ const runs = Number(options.runs ?? 5);
 const modelNames = (options.models ?? 'stories,rand100m').split(',');
 /** Tokens per request: fewer on the random model, which MLX's CPU backend runs at ~10 tokens/s in float32. */
 let maxTokens = 200;
+/**
+ * The model's end token, banned through logit_bias on every server: each answer runs to
+ * maxTokens, so an aggregate is never one stream's tail because the others happened to end
+ * early (each server samples its own tokens).
+ */
+let endToken = 2;
 
 // ---- peers and models (each step is cached and returns at once the second time) ----
 
@@ -101,7 +107,16 @@ async function complete(base, model, prompt, seed) {
       fetch(`${base}/v1/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0.8, seed, stream: true, stream_options: { include_usage: true } }),
+        body: JSON.stringify({
+          model,
+          prompt,
+          max_tokens: maxTokens,
+          temperature: 0.8,
+          seed,
+          logit_bias: { [endToken]: -100 },
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
       });
     // A request on a kept-alive connection the server closes as it goes out fails before any
     // answer (undici's "fetch failed", now and then with llama-server): it is sent once more,
@@ -214,7 +229,7 @@ async function measureInTurns(servers) {
 
 /** node-llama-cpp itself, in this process, as heylook's gguf provider sets it up: the floor of our server overhead. */
 async function inProcess(gguf, threads) {
-  const { getLlama, LlamaCompletion, LlamaLogLevel } = await import(path.join(root, 'packages/provider-gguf/node_modules/node-llama-cpp/dist/index.js'));
+  const { getLlama, LlamaCompletion, LlamaLogLevel, TokenBias } = await import(path.join(root, 'packages/provider-gguf/node_modules/node-llama-cpp/dist/index.js'));
   const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: gguf });
   // Flash attention as provider-gguf sets it on the CPU for these models (heads narrower than 128): off.
@@ -228,6 +243,7 @@ async function inProcess(gguf, threads) {
       maxTokens,
       temperature: 0.8,
       seed,
+      tokenBias: new TokenBias(model.tokenizer).set(endToken, 'never'),
       onToken: (chunk) => {
         ttft ??= performance.now() - started;
         tokens += chunk.length;
@@ -253,6 +269,7 @@ const tables = [];
 for (const name of modelNames) {
   const model = await models[name]();
   maxTokens = model.maxTokens;
+  endToken = JSON.parse(readFileSync(path.join(model.folder, 'config.json'), 'utf8')).eos_token_id;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'heylook-peers-'));
   const threads = model.threads === undefined ? '' : `, n_threads: ${model.threads}`;
   writeFileSync(
@@ -314,7 +331,7 @@ const lines = [
   `Written by \`node bench/peers.mjs --runs=${runs} --models=${modelNames.join(',')}\` on ${new Date().toISOString()}.`,
   `Machine: ${os.cpus()[0]?.model} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
   `Versions: llama.cpp ${findLlamaCppSource().tag} (llama-server built here with its default native flags; node-llama-cpp 3.21.1, binding: ${tables[0]?.binding}); llama-cpp-python ${llamaCppPythonVersion} (built here from PyPI's source, its own vendored llama.cpp, threads as llama-server), ${mlxVersion}; heylook mlx's BLAS: ${blas.library}, ${blas.threads} threads (mlx_lm: the wheel's reference BLAS).`,
-  `Each figure: median [min–max], every server measured in turns (one run each per round, all servers up at once, each run started on an idle machine); single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts.`,
+  `Each figure: median [min–max], every server measured in turns (one run each per round, all servers up at once, each run started on an idle machine); single stream over ${runs} runs at temperature 0.8 after a ~200-token prompt (TTFT is that prompt's); aggregate over concurrent streams of short prompts. The end token is banned (\`logit_bias\` -100) on every server, so each answer runs to its token limit.`,
   '',
 ];
 for (const { name, maxTokens, rows, threads } of tables) {
