@@ -1,4 +1,4 @@
-import type { ModelRouter } from '@heylook/core';
+import { cpuShare, type ModelRouter } from '@heylook/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -113,6 +113,26 @@ export const serverMetrics: FastifyPluginAsync<ServerMetricsOptions> = fastifyPl
       collect() {
         this.reset();
         for (const model of router.list()) if (model.state === 'loaded') this.set(labels(model.id), model.sizeBytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'heylook_cpu_engine_working',
+      help: 'Generations and embeddings under way on each CPU engine of the process (llama.cpp, mlx).',
+      labelNames: ['engine'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const engine of cpuShare().snapshot()) this.set({ engine: engine.name }, engine.working);
+      },
+    });
+    new Gauge({
+      name: 'heylook_cpu_engine_threads',
+      help: 'Threads a CPU engine was told to use while another engine works too (its share of the cores); 0 while it uses its own setting.',
+      labelNames: ['engine'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const engine of cpuShare().snapshot()) this.set({ engine: engine.name }, engine.threads ?? 0);
       },
     });
     new Gauge({

@@ -1,3 +1,4 @@
+import { cpuShare } from '@heylook/core';
 import { createTestRouter } from '@heylook/core/testing';
 import anthropicServer from '@heylook/server-anthropic';
 import ollamaServer from '@heylook/server-ollama';
@@ -227,5 +228,27 @@ describe('metrics', () => {
     expect(text).toContain('heylook_model_resident{model="slow",provider="fake"} 0');
     expect(text).toMatch(/heylook_time_to_first_token_seconds_count\{model="echo",provider="fake"\} 2/);
     expect(text).toContain('heylook_queue_depth 0');
+  });
+
+  it("shows each CPU engine's work and the threads it was told while another engine works", async () => {
+    const { app } = await buildApp();
+    const share = cpuShare();
+    const a = share.register('engine-a', () => {});
+    const b = share.register('engine-b', () => {});
+    const endA = a.begin();
+    const endB = b.begin();
+    try {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const threads = Math.max(1, Math.floor(share.cores / 2));
+      expect(text).toContain('heylook_cpu_engine_working{engine="engine-a"} 1');
+      expect(text).toContain(`heylook_cpu_engine_threads{engine="engine-b"} ${threads}`);
+      endB();
+      expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('heylook_cpu_engine_threads{engine="engine-a"} 0');
+    } finally {
+      endA();
+      endB();
+      a.dispose();
+      b.dispose();
+    }
   });
 });

@@ -37,6 +37,11 @@ describe('CpuShare', () => {
     b.begin();
     c.begin();
     expect(told).toEqual([1]);
+    expect(share.snapshot()).toEqual([
+      { name: 'a', working: 1, threads: 1 },
+      { name: 'b', working: 1, threads: 1 },
+      { name: 'c', working: 1, threads: 1 },
+    ]);
     c.dispose();
     b.dispose();
     expect(told).toEqual([1, undefined]);

@@ -59,6 +59,11 @@ export class CpuShare {
     };
   }
 
+  /** Each registered engine: its pieces of work under way, and the threads it was last told (undefined: its own choice). */
+  snapshot(): { name: string; working: number; threads: number | undefined }[] {
+    return [...this.#engines].map(({ name, working, applied }) => ({ name, working, threads: applied }));
+  }
+
   /** The threads each working engine is told to use now (undefined: each its own choice). */
   share(): number | undefined {
     const working = [...this.#engines].filter((engine) => engine.working > 0).length;
