@@ -45,7 +45,7 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
   #loaded = false;
   #starting: Promise<Upstream> | undefined;
   #bosToken: number | undefined;
-  /** The model's token count (llama-server's /v1/models), for checking logit_bias ids. */
+  /** The model's token count (its GGUF header's vocabulary), for checking logit_bias ids. */
   #vocabSize = Number.MAX_SAFE_INTEGER;
 
   constructor(...args: ConstructorParameters<typeof BaseProvider<LlamaServerConfig>>) {
@@ -84,8 +84,10 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     this.#loaded = true;
     try {
       await this.#start(options);
+      const header = await readGgufHeader(this.#resolve(this.config.model_path));
       // Tools only where the template renders them: elsewhere llama-server ignores tools and tool_choice.
-      if (this.capabilities.tools) this.capabilities.tools = templateTakesTools((await readGgufHeader(this.#resolve(this.config.model_path))).metadata);
+      if (this.capabilities.tools) this.capabilities.tools = templateTakesTools(header.metadata);
+      this.#vocabSize = header.arrayLengths['tokenizer.ggml.tokens'] ?? Number.MAX_SAFE_INTEGER;
     } catch (error) {
       this.#loaded = false;
       throw error;
@@ -138,10 +140,6 @@ export class LlamaServerModel extends BaseProvider<LlamaServerConfig> {
     if (this.config.stop_on_bos && !this.config.embedding) {
       const { tokens } = await upstream.postJson<{ tokens: number[] }>('/tokenize', { content: '', add_special: true });
       this.#bosToken = tokens.length === 1 ? tokens[0] : undefined;
-    }
-    if (!this.config.embedding) {
-      const { data } = await upstream.getJson<{ data?: { meta?: { n_vocab?: number } }[] }>('/v1/models');
-      this.#vocabSize = data?.[0]?.meta?.n_vocab ?? Number.MAX_SAFE_INTEGER;
     }
     this.#upstream = upstream;
     return upstream;

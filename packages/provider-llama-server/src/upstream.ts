@@ -41,17 +41,6 @@ export class Upstream {
     return response;
   }
 
-  /** GETs JSON (llama-server's facts, read at load). */
-  async getJson<T>(path: string): Promise<T> {
-    try {
-      const response = await fetch(`${this.server.baseUrl}${path}`);
-      if (!response.ok) throw await httpError(response, this.modelId);
-      return (await response.json()) as T;
-    } catch (error) {
-      throw await this.failure(error);
-    }
-  }
-
   async postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
     const response = await this.post(path, body, signal);
     try {

@@ -160,4 +160,12 @@ mx::array quantized_attention(const mx::array& queries, const std::vector<mx::ar
   return mx::reshape(out, {1, heads, length, head_dim});
 }
 
+void eval_with_caches(std::vector<mx::array> outputs, const std::vector<KvCache*>& caches) {
+  for (const KvCache* cache : caches) {
+    std::vector<mx::array> arrays = cache->arrays();
+    outputs.insert(outputs.end(), arrays.begin(), arrays.end());
+  }
+  mx::eval(outputs);
+}
+
 }  // namespace heylook

@@ -78,4 +78,7 @@ class KvCache {
 mx::array quantized_attention(const mx::array& queries, const std::vector<mx::array>& keys, const std::vector<mx::array>& values,
                               float scale, const KvCacheOptions& options);
 
+/** Evaluates a forward pass's `outputs` together with the caches it updated (one eval, nothing left lazy). */
+void eval_with_caches(std::vector<mx::array> outputs, const std::vector<KvCache*>& caches);
+
 }  // namespace heylook

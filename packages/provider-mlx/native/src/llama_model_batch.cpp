@@ -45,11 +45,13 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
     // layer per step.
     std::vector<std::pair<mx::array, mx::array>> cached;
     std::vector<std::optional<mx::array>> quantized_rows(batch);
+    bool any_quantized = false;
     int longest = 0;
     for (int b = 0; b < batch; ++b) {
       if (caches[b]->quantized() && !layer.sliding) {
         auto [keys, values] = caches[b]->update_quantized(static_cast<int>(index), row(k, b), row(v, b));
         quantized_rows[b] = quantized_attention(row(q, b), keys, values, scale, caches[b]->options());
+        any_quantized = true;
         cached.emplace_back(mx::array(0.0f), mx::array(0.0f));  // keeps cached[b] row b; not read
         continue;
       }
@@ -62,9 +64,8 @@ mx::array LlamaModel::hidden_batch(const mx::array& tokens, const std::vector<Kv
       cached.emplace_back(row_keys, row_values);
       longest = std::max(longest, cached.back().first.shape(2));
     }
-    const bool row_by_row = longest > kPaddedAttentionLimit || std::any_of(quantized_rows.begin(), quantized_rows.end(), [](const auto& row) { return row.has_value(); });
     mx::array attention = mx::array(0.0f);
-    if (row_by_row) {
+    if (any_quantized || longest > kPaddedAttentionLimit) {
       // Long caches: each row attends over its own cache where it lies. Padding them to one
       // batch would copy every row's whole cache per layer per step.
       std::vector<mx::array> rows;

@@ -232,9 +232,7 @@ mx::array MlxModel::evaluate(Sequence& seq, const std::vector<int>& tokens, cons
     std::vector<int> chunk(tokens.begin() + start, tokens.begin() + end);
     mx::array input(chunk.data(), {1, static_cast<int>(chunk.size())}, mx::int32);
     mx::array hidden = llama.hidden(input, seq.cache, spans);
-    std::vector<mx::array> outputs = seq.cache.arrays();
-    outputs.push_back(hidden);
-    mx::eval(outputs);
+    eval_with_caches({hidden}, {&seq.cache});
     chunks.push_back(hidden);
     start = end;
   }

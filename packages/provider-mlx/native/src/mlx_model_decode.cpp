@@ -35,12 +35,7 @@ Napi::Value MlxModel::PrefillBatch(const Napi::CallbackInfo& info) {
     mx::array hidden = model().hidden_packed(input, caches, lengths);
     // Only each piece's last position is sampled.
     mx::array last = mx::take(hidden, mx::array(lasts.data(), {static_cast<int>(lasts.size())}, mx::int32), 1);
-    std::vector<mx::array> outputs{last};
-    for (KvCache* cache : caches) {
-      std::vector<mx::array> arrays = cache->arrays();
-      outputs.insert(outputs.end(), arrays.begin(), arrays.end());
-    }
-    mx::eval(outputs);
+    eval_with_caches({last}, caches);
     std::vector<float> all = toVector(model().all_logits(last));
     const size_t vocab = all.size() / ids.size();
     std::vector<int> picks;
@@ -132,12 +127,7 @@ std::vector<std::vector<int>> MlxModel::decodeRows(const std::vector<int>& ids, 
     mx::array input(input_tokens.data(), {static_cast<int>(input_tokens.size()), 1}, mx::int32);
     // One row needs none of the batch's per-row slicing, padding and masks: a smaller graph.
     mx::array hidden = caches.size() == 1 ? model().hidden(input, *caches[0]) : model().hidden_batch(input, caches);
-    std::vector<mx::array> outputs{hidden};
-    for (KvCache* cache : caches) {
-      std::vector<mx::array> arrays = cache->arrays();
-      outputs.insert(outputs.end(), arrays.begin(), arrays.end());
-    }
-    mx::eval(outputs);
+    eval_with_caches({hidden}, caches);
     std::vector<float> all = toVector(model().all_logits(mx::reshape(hidden, {1, hidden.shape(0), hidden.shape(2)})));
     const size_t vocab = all.size() / active.size();
     for (size_t index = 0; index < active.size(); ++index) {
