@@ -1,17 +1,19 @@
 // GGUF decode speed and time to first token as the context grows, with llama.cpp's flash
 // attention on and off (provider-gguf turns it off on the CPU for narrow heads; core's
-// cpuFlashAttention says why), for attention heads of 8 (stories260K), 96 and 128 (random Q8_0 Llamas made here and
+// cpuFlashAttention says why), for attention heads of 8 (stories260K), 64, 96 and 128 (random Q8_0 Llamas made here and
 // cached, bench/random-models.mjs); the two settings take turns, twice each. Run after `pnpm build`:
-//   node bench/gguf-context-bench.mjs
+//   node bench/gguf-context-bench.mjs [model name prefix, e.g. hd64]
 import { createTestModel } from '../packages/core/dist/testing/index.js';
 import ggufProvider from '../packages/provider-gguf/dist/index.js';
 import { randomModel } from './random-models.mjs';
 
+const only = process.argv[2];
 const models = [
   ['stories260K (heads of 8)', 'stories260K.gguf'],
-  ['rand100m Q8_0 (heads of 96)', (await randomModel('rand100m')).gguf],
-  ['hd128 Q8_0 (heads of 128)', (await randomModel('hd128')).gguf],
-];
+  ['hd64 Q8_0 (heads of 64)', 'hd64'],
+  ['rand100m Q8_0 (heads of 96)', 'rand100m'],
+  ['hd128 Q8_0 (heads of 128)', 'hd128'],
+].filter(([name]) => !only || name.startsWith(only));
 const sentence = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog. ';
 const lengths = [0, 10, 42, 84]; // sentences: ~25, ~375, ~1500 and ~2965 prompt tokens
 const decodeTokens = 48;
@@ -39,7 +41,8 @@ async function measure(modelPath, flashAttention) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-for (const [name, file] of models) {
+for (const [name, fixtureOrRandom] of models) {
+  const file = fixtureOrRandom.endsWith('.gguf') ? fixtureOrRandom : (await randomModel(fixtureOrRandom)).gguf;
   const runs = { on: [], off: [] };
   for (let round = 0; round < 2; round++) {
     for (const setting of ['on', 'off']) runs[setting].push(await measure(file, setting === 'on'));

@@ -2,15 +2,17 @@
 // HTTP streaming: heylook's gguf provider vs llama.cpp's llama-server (and node-llama-cpp in
 // process, what heylook's gguf provider runs on), heylook's mlx provider vs mlx_lm.server.
 // Models: stories260K (.gguf and -hf folder) and a random-weight ~80M-parameter Llama made
-// here in both layouts (MLX folder; Q8_0 GGUF of the same weights), cached outside git.
+// here in both layouts (MLX folder; Q8_0 GGUF of the same weights), cached outside git; on
+// request (--models=hd64) another with attention heads of 64, where heylook keeps flash attention.
 // Prints medians [min–max] and ratios, and writes bench/RESULTS.md.
 //
-// One command, after `pnpm build`: node bench/peers.mjs [--runs=5] [--models=stories,rand100m]
+// One command, after `pnpm build`: node bench/peers.mjs [--runs=5] [--models=stories,rand100m] [--out=bench/RESULTS.md]
 // It builds llama-server and llama-cpp-python (cached), installs mlx-lm (cached) and makes the
 // random model (cached).
 // Every server runs with its default settings except the model file (stories260K: 1 thread for
 // all, as heylook picks for a model that small). llama-server runs a second time with flash
-// attention off, which is heylook's default on the CPU (its own default is on). All servers are
+// attention off, which is heylook's default on the CPU for stories260K and rand100m, whose
+// heads (8 and 96 wide) are not a multiple of 64 (its own default is on). All servers are
 // up at once and measured in turns, so the machine's drift over the minutes moves them alike.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -47,6 +49,7 @@ const shortPrompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One
 const models = {
   stories: () => ({ gguf: path.join(root, 'models', 'stories260K.gguf'), folder: path.join(root, 'models', 'stories260K-hf'), threads: 1, maxTokens: 200 }),
   rand100m: async () => ({ ...(await randomModel('rand100m')), threads: undefined, maxTokens: 64 }),
+  hd64: async () => ({ ...(await randomModel('hd64')), threads: undefined, maxTokens: 64 }),
 };
 
 // ---- servers ----
@@ -232,8 +235,12 @@ async function inProcess(gguf, threads) {
   const { getLlama, LlamaCompletion, LlamaLogLevel, TokenBias } = await import(path.join(root, 'packages/provider-gguf/node_modules/node-llama-cpp/dist/index.js'));
   const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: gguf });
-  // Flash attention as provider-gguf sets it on the CPU for these models (heads narrower than 128): off.
-  const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores, ...(llama.gpu === false ? { flashAttention: false } : {}) });
+  // Flash attention as provider-gguf sets it on the CPU (core's rule for the model's head width).
+  const { attentionHeadWidth, cpuFlashAttention } = await import(path.join(root, 'packages/core/dist/index.js'));
+  const { attention, embedding_length: embeddingLength } = model.fileInfo.architectureMetadata;
+  const headWidth = attentionHeadWidth({ keyLength: attention?.key_length, embeddingLength, headCount: attention?.head_count });
+  const flashAttention = llama.gpu === false ? cpuFlashAttention(headWidth) : undefined;
+  const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores, ...(flashAttention === false ? { flashAttention: false } : {}) });
   const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
   const generate = async (prompt, seed) => {
     const started = performance.now();
@@ -358,5 +365,5 @@ for (const { name, maxTokens, rows, threads } of tables) {
 }
 const report = lines.join('\n');
 console.log(report);
-writeFileSync(path.join(root, 'bench', 'RESULTS.md'), report);
+writeFileSync(path.resolve(options.out ?? path.join(root, 'bench', 'RESULTS.md')), report);
 process.exit(0);

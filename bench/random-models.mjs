@@ -14,6 +14,8 @@ const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'he
 export const randomShapes = {
   /** ~78M parameters, attention heads of 96. */
   rand100m: { dir: 'rand100m-768x12', hidden: 768, layers: 12 },
+  /** ~78M parameters, attention heads of 64 (as most 0.5B-1B models have: Qwen2.5, Llama 3.2 1B, SmolLM2). */
+  hd64: { dir: 'rand-hd64-768x12', hidden: 768, layers: 12, heads: 12, kvHeads: 4 },
   /** ~176M parameters, attention heads of 128 (as most 3B-8B models have). */
   hd128: { dir: 'rand-hd128-2048x4', hidden: 2048, layers: 4, heads: 16, kvHeads: 4 },
 };

@@ -13,16 +13,18 @@ export function attentionHeadWidth({ keyLength, embeddingLength, headCount }: At
 
 /**
  * llama.cpp's flash attention on the CPU, for a model whose attention heads are `headWidth`
- * wide: off (`false`) for heads narrower than 128, else `undefined`, llama.cpp's own `auto`.
- * With a GPU, callers keep `auto`. llama.cpp's CPU flash-attention kernel pays per cached token
- * and head, which narrow heads do not repay: decoding slows as the context grows. Measured with
- * bench/gguf-context-bench.mjs on this project's 2-core test machine, off vs on: stories260K
- * (heads of 8) decoded 2.5x faster after 376 tokens of context and 4x after 2965, and its
- * prompts ran 2-4x faster; a random 78M-parameter Q8_0 Llama (heads of 96) decoded 1.4x faster
- * after 376 tokens and 2.4-2.7x after 1500-3000, while its prompts ran 1.35-1.75x slower. With
- * heads of 128 decoding was level up to 1500 tokens (1.3x faster at 2965) and prompts 1.5-1.7x
- * slower, so those keep it.
+ * wide: `undefined` (llama.cpp's own `auto`, on) for heads whose width is a multiple of 64,
+ * else off (`false`). With a GPU, callers keep `auto`. llama.cpp's CPU flash-attention kernel
+ * walks the cache one cached token at a time; with heads of other widths it slows decoding
+ * sharply as the context grows. Measured with
+ * bench/gguf-context-bench.mjs on this project's 2-core test machine (AVX-512), decode off vs
+ * on: stories260K (heads of 8) 3x faster off after 376 tokens of context, 4.4x after 1,500;
+ * a random 78M Q8_0 Llama with heads of 96 1.7x after 375 and 2-2.5x after 1,500-3,000 (0.73x
+ * at 26 tokens). With heads of 64 (most 0.5-2B models: Qwen2.5-0.5B, Llama 3.2 1B, SmolLM2)
+ * decoding was 1.2x faster on at 25 tokens and 1.05-1.2x slower after 375-3,000, and prompts
+ * ran 1.6-1.8x faster on; with heads of 128 decoding was level and prompts 1.35x faster on.
+ * So those two keep it; concurrent short streams gain most (heads of 64, 8 streams: ~1.3x).
  */
 export function cpuFlashAttention(headWidth: number | undefined): false | undefined {
-  return headWidth !== undefined && headWidth < 128 ? false : undefined;
+  return headWidth !== undefined && headWidth % 64 !== 0 ? false : undefined;
 }
