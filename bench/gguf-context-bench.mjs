@@ -1,6 +1,6 @@
 // GGUF decode speed and time to first token as the context grows, with llama.cpp's flash
 // attention on and off (provider-gguf turns it off on the CPU for narrow heads; core's
-// cpuFlashAttention says why), for attention heads of 8 (stories260K), 64, 96 and 128 (random Q8_0 Llamas made here and
+// cpuFlashAttention says why), for attention heads of 8 (stories260K), 64, 96 (twice) and 128 (random Q8_0 Llamas made here and
 // cached, bench/random-models.mjs); the two settings take turns, twice each. Run after `pnpm build`:
 //   node bench/gguf-context-bench.mjs [model name prefix, e.g. hd64]
 import { createTestModel } from '../packages/core/dist/testing/index.js';
@@ -12,6 +12,7 @@ const models = [
   ['stories260K (heads of 8)', 'stories260K.gguf'],
   ['hd64 Q8_0 (heads of 64)', 'hd64'],
   ['rand100m Q8_0 (heads of 96)', 'rand100m'],
+  ['phi3layers Q8_0 (heads of 96, 3072 wide)', 'phi3layers'],
   ['hd128 Q8_0 (heads of 128)', 'hd128'],
 ].filter(([name]) => !only || name.startsWith(only));
 const sentence = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog. ';

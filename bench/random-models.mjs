@@ -16,6 +16,8 @@ export const randomShapes = {
   rand100m: { dir: 'rand100m-768x12', hidden: 768, layers: 12 },
   /** ~78M parameters, attention heads of 64 (as most 0.5B-1B models have: Qwen2.5, Llama 3.2 1B, SmolLM2). */
   hd64: { dir: 'rand-hd64-768x12', hidden: 768, layers: 12, heads: 12, kvHeads: 4 },
+  /** Two layers shaped like Phi-3 mini's (~230M parameters): heads of 96, no grouped-query attention. */
+  phi3layers: { dir: 'rand-phi3ish-3072x2', hidden: 3072, layers: 2, heads: 32, kvHeads: 32 },
   /** ~176M parameters, attention heads of 128 (as most 3B-8B models have). */
   hd128: { dir: 'rand-hd128-2048x4', hidden: 2048, layers: 4, heads: 16, kvHeads: 4 },
 };
