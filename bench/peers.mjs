@@ -2,11 +2,12 @@
 // HTTP streaming: heylook's gguf provider vs llama.cpp's llama-server (and node-llama-cpp in
 // process, what heylook's gguf provider runs on), heylook's mlx provider vs mlx_lm.server.
 // Models: stories260K (.gguf and -hf folder) and a random-weight ~80M-parameter Llama made
-// here in both layouts (MLX folder; Q8_0 GGUF of the same weights), cached outside git; on
-// request (--models=hd64) another with attention heads of 64, where heylook keeps flash attention.
+// here in both layouts (MLX folder; Q8_0 GGUF of the same weights), cached outside git, with
+// attention heads of 96 (rand100m) and of 64 (hd64, as most 0.5-2B models have; heylook keeps
+// flash attention on for it).
 // Prints medians [min–max] and ratios, and writes bench/RESULTS.md.
 //
-// One command, after `pnpm build`: node bench/peers.mjs [--runs=5] [--models=stories,rand100m] [--out=bench/RESULTS.md]
+// One command, after `pnpm build`: node bench/peers.mjs [--runs=5] [--models=stories,rand100m,hd64] [--out=bench/RESULTS.md]
 // It builds llama-server and llama-cpp-python (cached), installs mlx-lm (cached) and makes the
 // random model (cached).
 // Every server runs with its default settings except the model file (stories260K: 1 thread for
@@ -27,7 +28,7 @@ import { randomModel } from './random-models.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
 const runs = Number(options.runs ?? 5);
-const modelNames = (options.models ?? 'stories,rand100m').split(',');
+const modelNames = (options.models ?? 'stories,rand100m,hd64').split(',');
 /** Tokens per request: fewer on the random model, which MLX's CPU backend runs at ~10 tokens/s in float32. */
 let maxTokens = 200;
 /**
