@@ -243,6 +243,9 @@ async function inProcess(gguf, threads) {
   const flashAttention = llama.gpu === false ? cpuFlashAttention(headWidth) : undefined;
   const context = await model.createContext({ contextSize: 4096, sequences: 1, threads: threads ?? llama.cpuMathCores, ...(flashAttention === false ? { flashAttention: false } : {}) });
   const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+  // TokenBias.set() ignores end-of-generation tokens; its map is what reaches the sampler (as provider-gguf's toTokenBias).
+  const endTokenBan = new TokenBias(model.tokenizer);
+  endTokenBan._biases.set(endToken, -Infinity);
   const generate = async (prompt, seed) => {
     const started = performance.now();
     let ttft;
@@ -251,7 +254,7 @@ async function inProcess(gguf, threads) {
       maxTokens,
       temperature: 0.8,
       seed,
-      tokenBias: new TokenBias(model.tokenizer).set(endToken, 'never'),
+      tokenBias: endTokenBan,
       onToken: (chunk) => {
         ttft ??= performance.now() - started;
         tokens += chunk.length;
