@@ -1,7 +1,8 @@
 // GGUF decode speed and time to first token as the context grows, with llama.cpp's flash
-// attention on and off (provider-gguf turns it off on the CPU for narrow heads; core's
-// cpuFlashAttention says why), for attention heads of 8 (stories260K), 64, 96 (twice) and 128 (random Q8_0 Llamas made here and
-// cached, bench/random-models.mjs); the two settings take turns, twice each. Run after `pnpm build`:
+// attention on and off (provider-gguf turns it off on the CPU for heads whose width is not a
+// multiple of 64; core's cpuFlashAttention says why), for attention heads of 8 (stories260K),
+// 64, 96 (twice) and 128 (random Q8_0 Llamas made here and cached, bench/random-models.mjs);
+// the two settings take turns, twice each. Run after `pnpm build`:
 //   node bench/gguf-context-bench.mjs [model name prefix, e.g. hd64]
 import { createTestModel } from '../packages/core/dist/testing/index.js';
 import ggufProvider from '../packages/provider-gguf/dist/index.js';
