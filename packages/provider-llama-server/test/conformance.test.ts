@@ -13,6 +13,7 @@ if (noBinary) {
     name: 'llama-server on stories260K.gguf',
     plugin: llamaServerProvider as never,
     config: { model_path: 'stories260K.gguf', n_ctx: 512, parallel: 4 },
+    endToken: 2, // stories260K's </s>
     baseDir: fixturesDir,
   });
 }

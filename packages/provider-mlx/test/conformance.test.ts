@@ -7,6 +7,7 @@ runProviderConformance({
   name: 'mlx on stories260K-hf',
   plugin: mlxProvider as never,
   config: { model_path: 'stories260K-hf' },
+  endToken: 2, // stories260K's </s>
   baseDir: fixturesDir,
 });
 

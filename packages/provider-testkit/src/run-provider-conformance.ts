@@ -20,6 +20,11 @@ export interface ConformanceOptions {
   baseDir: string;
   /** A prompt the model answers with at least a few tokens. */
   prompt?: string;
+  /**
+   * The model's end-of-generation token id, if the test knows it: the logitBias check then also
+   * checks that a bias on it applies (+100 ends the answer at once), as OpenAI and llama-server do.
+   */
+  endToken?: number;
 }
 
 type Finish = Extract<StreamPart, { type: 'finish' }>;
@@ -225,6 +230,12 @@ export function runProviderConformance(options: ConformanceOptions): void {
       expect(await answer({ [first]: -100 }, 1.5), biasRule).not.toContain(first);
       const favoured = plain.find((token) => token !== first) ?? first + 1;
       expect((await answer({ [favoured]: 100 }))[0], biasRule).toBe(favoured);
+      if (options.endToken !== undefined) {
+        const parts = await read(model.complete!({ prompt, maxTokens: 12, temperature: 0, logitBias: { [options.endToken]: 100 } }));
+        const ended = expectWellFormed(parts, 12);
+        const endRule = rule('logitBias', 'apply logit_bias to the end-of-generation token too: +100 on it ends the answer at once, with no text');
+        expect({ reason: ended.reason, text: text(parts) }, endRule).toEqual({ reason: 'stop', text: '' });
+      }
       let caught: unknown;
       try {
         await read(model.complete!({ prompt, maxTokens: 2, logitBias: { 100_000_000: 1 } }));
