@@ -1,8 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readGgufHeader } from '@heylook/core';
-import { collect, createStories, storiesPath } from './fixtures.js';
+import { collect, createStories } from './fixtures.js';
 
 /**
  * The promise of structured output: whatever the sampler picks, an answer that ends with
@@ -175,17 +174,6 @@ describe('logit_bias', () => {
     const lily = (await model.tokenize(' Lily'))[0]!;
     const favoured = await collect(model.complete({ prompt, maxTokens: 3, temperature: 0, logitBias: { [lily]: 100 } }));
     expect(favoured.finish.context!.slice(-3)).toEqual([lily, lily, lily]);
-  });
-
-  it('applies to the end token too (node-llama-cpp\'s TokenBias.set skips it)', async () => {
-    const prompt = 'Once upon a time';
-    const header = await readGgufHeader(storiesPath);
-    const end = header.metadata['tokenizer.ggml.eos_token_id'] as number;
-    const plain = await collect(model.complete({ prompt, maxTokens: 8, temperature: 0 }));
-    expect(plain.finish.reason).toBe('length');
-    const ended = await collect(model.complete({ prompt, maxTokens: 8, temperature: 0, logitBias: { [end]: 100 } }));
-    expect(ended.finish.reason).toBe('stop');
-    expect(ended.finish.usage.completionTokens).toBe(0);
   });
 
   it('refuses a token id outside the vocabulary', () => {
