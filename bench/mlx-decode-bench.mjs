@@ -5,12 +5,10 @@
 // --baseline: a copy of an older provider-mlx (its dist/ and build/Release/) inside
 // packages/provider-mlx/build/ (so it resolves the workspace's packages); runs interleave, and
 // the ratio is this build's figure over the baseline's.
-import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTestModel, fixturesDir } from '../packages/core/dist/testing/index.js';
-import { makeRandomLlama } from './make-random-llama.mjs';
+import { randomFolder } from './random-models.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -22,9 +20,7 @@ const runs = Number(argv[0] ?? 3);
 const maxTokens = 200;
 const prompts = ['Once upon a time', 'Lily and Tom', 'The little dog', 'One day, a big bird'];
 
-const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
-const random = path.join(cache, 'bench-models', 'random-llama-768x12');
-if (only !== 'stories' && !existsSync(path.join(random, 'config.json'))) await makeRandomLlama(random, { hidden: 768, layers: 12 });
+const random = only === 'stories' ? undefined : await randomFolder('rand100m');
 
 const builds = [['this build', path.join(here, '../packages/provider-mlx/dist/index.js')]];
 if (baseline) builds.unshift(['baseline', path.join(baseline, 'dist/index.js')]);

@@ -4,18 +4,14 @@
 // prompt is evaluated (its request's first token) both ways, and the ratio. Also the cost of
 // decode rows riding along in a prompt's pass, against a decode step of their own.
 // Run after `pnpm build:native && pnpm build`: node bench/mlx-prefill-bench.mjs [rounds=5]
-import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fixturesDir } from '../packages/core/dist/testing/index.js';
 import { readModelConfig } from '../packages/provider-mlx/dist/mlx-folder.js';
 import { nativeAddon } from '../packages/provider-mlx/dist/native-binding.js';
-import { makeRandomLlama } from './make-random-llama.mjs';
+import { randomFolder } from './random-models.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
-const cache = process.env.HEYLOOK_CACHE ?? path.join(os.homedir(), '.cache', 'heylook');
-const random = path.join(cache, 'bench-models', 'random-llama-768x12');
-if (!existsSync(path.join(random, 'config.json'))) await makeRandomLlama(random, { hidden: 768, layers: 12 });
+const random = await randomFolder('rand100m');
 
 const greedy = { temperature: 0 };
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];

@@ -22,14 +22,22 @@ export const randomShapes = {
   hd128: { dir: 'rand-hd128-2048x4', hidden: 2048, layers: 4, heads: 16, kvHeads: 4 },
 };
 
-/** { gguf, folder } of a random model from randomShapes, made on first use. */
-export async function randomModel(name) {
+/** The MLX-layout folder of a random model from randomShapes, made on first use (no GGUF). */
+export async function randomFolder(name) {
   const { dir: leaf, ...shape } = randomShapes[name];
   const dir = path.join(cache, 'bench-models', leaf);
-  const gguf = path.join(dir, 'model-q8_0.gguf');
-  if (!existsSync(gguf)) {
+  if (!existsSync(path.join(dir, 'config.json'))) {
     mkdirSync(dir, { recursive: true });
     await makeRandomLlama(dir, shape);
+  }
+  return dir;
+}
+
+/** { gguf, folder } of a random model from randomShapes, made on first use. */
+export async function randomModel(name) {
+  const dir = await randomFolder(name);
+  const gguf = path.join(dir, 'model-q8_0.gguf');
+  if (!existsSync(gguf)) {
     // gguf-py comes with the llama.cpp source the llama-server build unpacks (cached after the first time).
     const { buildLlamaServer } = await import(path.join(root, 'packages/provider-llama-server/dist/index.js'));
     const llamaServer = await buildLlamaServer({ onProgress: (line) => console.error(line) });

@@ -32,34 +32,30 @@ export class GgufEmbedder {
 
   async embed(request: EmbedRequest): Promise<EmbedResult> {
     const context = await this.prepare();
-    const run = this.#lock.then(async () => {
+    const embedAll = async () => {
       const embeddings: number[][] = [];
       let promptTokens = 0;
-      const endWork = this.cpu?.begin();
-      try {
-        for (const [index, text] of request.input.entries()) {
-          let tokens = this.model.tokenize(text, true);
-          if (this.model.tokens.shouldPrependBosToken && this.model.tokens.bos !== null) tokens = [this.model.tokens.bos, ...tokens];
-          const limit = this.#maxTokens - 1;
-          if (tokens.length > limit) {
-            if (request.truncate === false) {
-              throw new HeylookError(
-                errorCodes.contextOverflow,
-                `input[${index}] has ${tokens.length} tokens, more than the ${limit} this model embeds at once; shorten it or allow truncation.`,
-                { param: 'input' },
-              );
-            }
-            tokens = tokens.slice(0, limit);
+      for (const [index, text] of request.input.entries()) {
+        let tokens = this.model.tokenize(text, true);
+        if (this.model.tokens.shouldPrependBosToken && this.model.tokens.bos !== null) tokens = [this.model.tokens.bos, ...tokens];
+        const limit = this.#maxTokens - 1;
+        if (tokens.length > limit) {
+          if (request.truncate === false) {
+            throw new HeylookError(
+              errorCodes.contextOverflow,
+              `input[${index}] has ${tokens.length} tokens, more than the ${limit} this model embeds at once; shorten it or allow truncation.`,
+              { param: 'input' },
+            );
           }
-          promptTokens += tokens.length;
-          const embedding = await context.getEmbeddingFor(tokens);
-          embeddings.push(normalize([...embedding.vector], request.dimensions));
+          tokens = tokens.slice(0, limit);
         }
-      } finally {
-        endWork?.();
+        promptTokens += tokens.length;
+        const embedding = await context.getEmbeddingFor(tokens);
+        embeddings.push(normalize([...embedding.vector], request.dimensions));
       }
       return { embeddings, usage: { promptTokens } };
-    });
+    };
+    const run = this.#lock.then(() => (this.cpu ? this.cpu.work(embedAll) : embedAll()));
     this.#lock = run.catch(() => undefined);
     return run;
   }

@@ -136,28 +136,27 @@ export class MlxModel extends BaseProvider<MlxConfig> {
 
   override async embed(request: EmbedRequest): Promise<EmbedResult> {
     const loaded = this.#require();
+    return loaded.cpu ? loaded.cpu.work(() => this.#embed(loaded, request)) : this.#embed(loaded, request);
+  }
+
+  async #embed(loaded: Loaded, request: EmbedRequest): Promise<EmbedResult> {
     const embeddings: number[][] = [];
     let promptTokens = 0;
-    const endWork = loaded.cpu?.begin();
-    try {
-      for (const [index, text] of request.input.entries()) {
-        let ids = loaded.tokenizer.encode(text);
-        if (ids.length > loaded.contextLength) {
-          if (request.truncate === false) {
-            throw new HeylookError(errorCodes.contextOverflow, `input[${index}] has ${ids.length} tokens, more than the ${loaded.contextLength} this model takes.`, {
-              param: 'input',
-            });
-          }
-          ids = ids.slice(0, loaded.contextLength);
+    for (const [index, text] of request.input.entries()) {
+      let ids = loaded.tokenizer.encode(text);
+      if (ids.length > loaded.contextLength) {
+        if (request.truncate === false) {
+          throw new HeylookError(errorCodes.contextOverflow, `input[${index}] has ${ids.length} tokens, more than the ${loaded.contextLength} this model takes.`, {
+            param: 'input',
+          });
         }
-        promptTokens += ids.length;
-        const vector = Array.from(await loaded.native.embed(Int32Array.from(ids)));
-        const cut = request.dimensions !== undefined && request.dimensions < vector.length ? vector.slice(0, request.dimensions) : vector;
-        const norm = Math.hypot(...cut) || 1;
-        embeddings.push(cut.map((value) => value / norm));
+        ids = ids.slice(0, loaded.contextLength);
       }
-    } finally {
-      endWork?.();
+      promptTokens += ids.length;
+      const vector = Array.from(await loaded.native.embed(Int32Array.from(ids)));
+      const cut = request.dimensions !== undefined && request.dimensions < vector.length ? vector.slice(0, request.dimensions) : vector;
+      const norm = Math.hypot(...cut) || 1;
+      embeddings.push(cut.map((value) => value / norm));
     }
     return { embeddings, usage: { promptTokens } };
   }

@@ -55,7 +55,7 @@ describe.runIf(process.platform === 'linux')('mlx on the Linux wheel', () => {
   it("gives the same greedy text with the wheel's reference BLAS", async () => {
     const ours = await collectStream(model.complete!(request));
     const script = `
-      import { collectStream, cpuShare } from '@heylook/core';
+      import { collectStream } from '@heylook/core';
       import { createTestModel } from '@heylook/core/testing';
       import { mlxProvider } from '@heylook/provider-mlx';
       import { nativeAddon } from './dist/native-binding.js';

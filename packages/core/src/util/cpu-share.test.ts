@@ -47,6 +47,23 @@ describe('CpuShare', () => {
     expect(told).toEqual([1, undefined]);
   });
 
+  it('counts a job run through work() as working until it settles, also when it fails', async () => {
+    const share = new CpuShare(4);
+    const told: (number | undefined)[] = [];
+    const a = share.register('a', (threads) => told.push(threads));
+    const b = share.register('b', () => {});
+    const endB = b.begin();
+    let finish!: () => void;
+    const job = a.work(() => new Promise<string>((resolve) => (finish = () => resolve('done'))));
+    expect(told).toEqual([2]);
+    finish();
+    expect(await job).toBe('done');
+    expect(told).toEqual([2, undefined]);
+    await expect(a.work(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(told).toEqual([2, undefined, 2, undefined]);
+    endB();
+  });
+
   it('is one per process', () => {
     expect(cpuShare()).toBe(cpuShare());
   });

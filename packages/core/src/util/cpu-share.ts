@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 export interface CpuEngine {
   /** The engine starts a piece of work (a generation); call the returned function when it ends. */
   begin(): () => void;
+  /** Runs `job` as one piece of work: begin, then end when it settles. */
+  work<T>(job: () => Promise<T>): Promise<T>;
   /** The engine is gone (its package unloaded its last model): it no longer counts. */
   dispose(): void;
 }
@@ -40,17 +42,26 @@ export class CpuShare {
   register(name: string, apply: (threads: number | undefined) => void): CpuEngine {
     const engine: Engine = { name, apply, working: 0, applied: undefined };
     this.#engines.add(engine);
+    const begin = () => {
+      engine.working += 1;
+      if (engine.working === 1) this.#update();
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        engine.working -= 1;
+        if (engine.working === 0) this.#update();
+      };
+    };
     return {
-      begin: () => {
-        engine.working += 1;
-        if (engine.working === 1) this.#update();
-        let ended = false;
-        return () => {
-          if (ended) return;
-          ended = true;
-          engine.working -= 1;
-          if (engine.working === 0) this.#update();
-        };
+      begin,
+      work: async (job) => {
+        const end = begin();
+        try {
+          return await job();
+        } finally {
+          end();
+        }
       },
       dispose: () => {
         this.#engines.delete(engine);
